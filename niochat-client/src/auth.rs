@@ -1,0 +1,180 @@
+//! Secrets: the auth token and the URL that carries it.
+//!
+//! Protocol 001 puts the token in the URL's query (`?token=<JWT>`). The original TypeScript
+//! client logged that URL, token included. Here the token only exists inside [`AuthToken`] and
+//! [`SecretUrl`], whose `Debug` and `Display` print `***` in its place; only the transport
+//! reads the real text, through [`SecretUrl::expose`].
+
+use std::fmt;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Query parameters whose values are redacted wherever a URL is shown.
+const SENSITIVE_PARAMETERS: &[&str] = &[
+    "token",
+    "access_token",
+    "auth",
+    "jwt",
+    "key",
+    "api_key",
+    "password",
+];
+
+/// What a query value must escape: everything but unreserved characters.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A bearer token. It never prints: `Debug` shows `AuthToken(***)` and there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthToken(String);
+
+impl AuthToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The token's text, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AuthToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthToken(***)")
+    }
+}
+
+impl From<&str> for AuthToken {
+    fn from(token: &str) -> Self {
+        Self::new(token)
+    }
+}
+
+impl From<String> for AuthToken {
+    fn from(token: String) -> Self {
+        Self::new(token)
+    }
+}
+
+/// A URL that may carry a secret in its query. Printing it shows `token=***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl {
+    full: String,
+    redacted: String,
+}
+
+impl SecretUrl {
+    /// Wraps a URL, redacting any sensitive query parameter it already has.
+    pub fn new(url: impl Into<String>) -> Self {
+        let full = url.into();
+        let redacted = redact(&full);
+        Self { full, redacted }
+    }
+
+    /// `endpoint` with `name=<token>` appended to its query, the token percent-encoded.
+    pub fn with_query_token(endpoint: &str, name: &str, token: &AuthToken) -> Self {
+        let (base, fragment) = match endpoint.split_once('#') {
+            Some((base, fragment)) => (base, Some(fragment)),
+            None => (endpoint, None),
+        };
+        let separator = match base.find('?') {
+            None => "?",
+            Some(at) if at + 1 == base.len() || base.ends_with('&') => "",
+            Some(_) => "&",
+        };
+        let value = utf8_percent_encode(token.expose(), QUERY_VALUE);
+        let mut full = format!("{base}{separator}{name}={value}");
+        if let Some(fragment) = fragment {
+            full.push('#');
+            full.push_str(fragment);
+        }
+        Self::new(full)
+    }
+
+    /// The real URL, token included: for the transport only, never for logs.
+    pub fn expose(&self) -> &str {
+        &self.full
+    }
+
+    /// The URL with secrets replaced by `***`: safe to log.
+    pub fn redacted(&self) -> &str {
+        &self.redacted
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({:?})", self.redacted)
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted)
+    }
+}
+
+fn redact(url: &str) -> String {
+    let Some((base, rest)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let (query, fragment) = match rest.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (rest, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_sensitive(name) => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    let mut redacted = format!("{base}?{}", pairs.join("&"));
+    if let Some(fragment) = fragment {
+        redacted.push('#');
+        redacted.push_str(fragment);
+    }
+    redacted
+}
+
+fn is_sensitive(name: &str) -> bool {
+    SENSITIVE_PARAMETERS
+        .iter()
+        .any(|sensitive| sensitive.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_print() {
+        let token = AuthToken::new("eyJ.secret.sig");
+        assert_eq!(format!("{token:?}"), "AuthToken(***)");
+    }
+
+    #[test]
+    fn urls_carry_the_token_but_print_it_redacted() {
+        let token = AuthToken::new("a b+c/secret");
+        let url = SecretUrl::with_query_token("ws://h:8000/ws?room=1#x", "token", &token);
+        assert_eq!(
+            url.expose(),
+            "ws://h:8000/ws?room=1&token=a%20b%2Bc%2Fsecret#x"
+        );
+        assert_eq!(url.to_string(), "ws://h:8000/ws?room=1&token=***#x");
+        assert!(!format!("{url:?}").contains("secret"));
+        let plain = SecretUrl::with_query_token("ws://h/ws", "token", &token);
+        assert_eq!(plain.redacted(), "ws://h/ws?token=***");
+    }
+
+    #[test]
+    fn urls_given_with_a_token_are_redacted_too() {
+        let url = SecretUrl::new("wss://h/ws?Access_Token=abc&x=1");
+        assert_eq!(url.redacted(), "wss://h/ws?Access_Token=***&x=1");
+    }
+}

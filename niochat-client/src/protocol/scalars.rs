@@ -1,0 +1,341 @@
+//! The small value types every frame is made of, written to survive what real servers send.
+//!
+//! The documents say "uuid" and "ISO-8601", but the real servers send integer ids (Django),
+//! naive timestamps without a zone (FastAPI), offsets (`-03:00`) and placeholders such as
+//! `2025-12-07T...` in the examples. Each type here accepts all of them, keeps the original text
+//! so that a frame re-encodes exactly as it arrived, and offers a parsed view where one exists.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An identifier of a message, conversation or user: a string (uuid) or an integer.
+///
+/// Both forms compare by their text, so `Id::from(7)` equals `Id::from("7")`: servers that send
+/// an id as a number in one frame and as a string in another do not break de-duplication.
+#[derive(Clone, Eq)]
+pub enum Id {
+    /// A textual id, such as a uuid.
+    Text(String),
+    /// A numeric id, as Django and other integer-keyed backends send them.
+    Number(i64),
+}
+
+impl Id {
+    /// The id as text (numbers are formatted in decimal).
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl PartialEq for Id {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Id::Text(a), Id::Text(b)) => a == b,
+            (Id::Number(a), Id::Number(b)) => a == b,
+            _ => self.to_string() == other.to_string(),
+        }
+    }
+}
+
+impl std::hash::Hash for Id {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Id::Text(text) => text.hash(state),
+            Id::Number(number) => number.to_string().hash(state),
+        }
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Id::Text(text) => f.write_str(text),
+            Id::Number(number) => write!(f, "{number}"),
+        }
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Id::Text(text) => write!(f, "{text:?}"),
+            Id::Number(number) => write!(f, "{number}"),
+        }
+    }
+}
+
+impl From<&str> for Id {
+    fn from(text: &str) -> Self {
+        Id::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Id {
+    fn from(text: String) -> Self {
+        Id::Text(text)
+    }
+}
+
+impl From<i64> for Id {
+    fn from(number: i64) -> Self {
+        Id::Number(number)
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Id::Text(text) => serializer.serialize_str(text),
+            Id::Number(number) => serializer.serialize_i64(*number),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Text(String),
+            Number(i64),
+        }
+        Ok(match Repr::deserialize(deserializer)? {
+            Repr::Text(text) => Id::Text(text),
+            Repr::Number(number) => Id::Number(number),
+        })
+    }
+}
+
+/// A timestamp as the server wrote it, with a parsed view when the text is a real date.
+///
+/// Naive timestamps (`2025-12-07T10:00:00.123456`, what the FastAPI server sends) are read as UTC;
+/// `Z` and offsets (`+00:00`, `-03:00`) are honoured. Text that is not a date at all (the seed's
+/// `2025-12-07T...`) is kept and re-encoded unchanged, and [`Timestamp::to_utc`] returns `None`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    raw: String,
+}
+
+impl Timestamp {
+    /// Wraps text received from, or to be sent to, a server.
+    pub fn from_raw(raw: impl Into<String>) -> Self {
+        Self { raw: raw.into() }
+    }
+
+    /// A naive UTC timestamp with microseconds, the format protocol 001's server uses.
+    pub fn naive_utc(at: DateTime<Utc>) -> Self {
+        Self::from_raw(at.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+    }
+
+    /// The text exactly as received.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The instant in UTC, or `None` when the text is not a date.
+    pub fn to_utc(&self) -> Option<DateTime<Utc>> {
+        self.with_offset().map(|at| at.with_timezone(&Utc))
+    }
+
+    /// The instant with the offset the server gave (UTC for naive timestamps), or `None`.
+    pub fn with_offset(&self) -> Option<DateTime<FixedOffset>> {
+        if let Ok(at) = DateTime::parse_from_rfc3339(&self.raw) {
+            return Some(at);
+        }
+        let naive = NaiveDateTime::parse_from_str(&self.raw, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(&self.raw, "%Y-%m-%d %H:%M:%S%.f"))
+            .ok()?;
+        Some(naive.and_utc().fixed_offset())
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.raw)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.raw)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from_raw)
+    }
+}
+
+/// The body of a chat message: plain text (protocol 001) or a structured object such as
+/// Socket.IO backends' `{"text": "..."}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Content {
+    /// Plain text.
+    Text(String),
+    /// Any other JSON value, kept as sent.
+    Structured(serde_json::Value),
+}
+
+impl Content {
+    /// The text of the message: the string itself, or a structured body's `text` field.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Content::Text(text) => Some(text),
+            Content::Structured(value) => value.get("text").and_then(|text| text.as_str()),
+        }
+    }
+}
+
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::Text(text)
+    }
+}
+
+/// Defines a string enum with known values and a catch-all that keeps unknown text, so that a
+/// server adding a value never makes a frame undecodable.
+macro_rules! open_string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+            /// A value this version does not know, kept as sent.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)+
+                    $name::Other(text) => text,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                match text {
+                    $($text => $name::$variant,)+
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Ok($name::from(text.as_str()))
+            }
+        }
+    };
+}
+
+open_string_enum! {
+    /// A user's presence.
+    PresenceStatus {
+        /// Available.
+        Online = "online",
+        /// Idle.
+        Away = "away",
+        /// Gone.
+        Offline = "offline",
+    }
+}
+
+open_string_enum! {
+    /// The `code` of an `error` frame: the real server's codes, and a catch-all.
+    ErrorCode {
+        /// A frame was missing fields or had wrong types.
+        ValidationError = "VALIDATION_ERROR",
+        /// The frame's `type` is not one the server handles.
+        UnknownType = "UNKNOWN_TYPE",
+        /// A chat message could not be stored or delivered.
+        MessageError = "MESSAGE_ERROR",
+        /// A read receipt failed.
+        ReadError = "READ_ERROR",
+        /// A sync request failed.
+        SyncError = "SYNC_ERROR",
+        /// A typing indicator failed.
+        TypingError = "TYPING_ERROR",
+        /// A presence update failed.
+        PresenceError = "PRESENCE_ERROR",
+        /// Joining a conversation failed.
+        JoinError = "JOIN_ERROR",
+        /// Leaving a conversation failed.
+        LeaveError = "LEAVE_ERROR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_accept_strings_and_integers_and_compare_by_text() {
+        let text: Id = serde_json::from_str("\"42\"").unwrap();
+        let number: Id = serde_json::from_str("42").unwrap();
+        assert_eq!(text, number);
+        assert_eq!(serde_json::to_string(&number).unwrap(), "42");
+        assert_eq!(serde_json::to_string(&text).unwrap(), "\"42\"");
+        assert!(serde_json::from_str::<Id>("4.5").is_err());
+    }
+
+    #[test]
+    fn timestamps_parse_naive_zulu_and_offsets() {
+        let naive = Timestamp::from_raw("2025-12-07T10:00:00.123456");
+        let zulu = Timestamp::from_raw("2025-12-07T10:00:00.123456Z");
+        let offset = Timestamp::from_raw("2025-12-07T07:00:00.123456-03:00");
+        assert_eq!(naive.to_utc(), zulu.to_utc());
+        assert_eq!(zulu.to_utc(), offset.to_utc());
+        assert!(naive.to_utc().is_some());
+        let placeholder = Timestamp::from_raw("2025-12-07T...");
+        assert_eq!(placeholder.to_utc(), None);
+        assert_eq!(placeholder.as_str(), "2025-12-07T...");
+    }
+
+    #[test]
+    fn open_enums_keep_unknown_values() {
+        let code: ErrorCode = serde_json::from_str("\"RATE_LIMITED\"").unwrap();
+        assert_eq!(code, ErrorCode::Other("RATE_LIMITED".into()));
+        assert_eq!(serde_json::to_string(&code).unwrap(), "\"RATE_LIMITED\"");
+        let status: PresenceStatus = serde_json::from_str("\"away\"").unwrap();
+        assert_eq!(status, PresenceStatus::Away);
+    }
+
+    #[test]
+    fn structured_content_exposes_its_text() {
+        let content: Content = serde_json::from_str(r#"{"text":"oi"}"#).unwrap();
+        assert_eq!(content.text(), Some("oi"));
+        assert!(matches!(content, Content::Structured(_)));
+    }
+}
