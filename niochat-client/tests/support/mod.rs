@@ -1,0 +1,276 @@
+//! A driver for the engine on a virtual clock: time moves only when a test says so, and
+//! every action the engine asks for is recorded for the test to inspect.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use niochat_client::engine::{
+    Action, ClientMessageId, ConnectionId, Engine, EngineConfig, Event, Jitter, MessageState,
+    Status, TransportEvent,
+};
+use niochat_client::protocol::JsonCodec;
+use niochat_client::{AuthToken, SecretUrl};
+use serde_json::{Value, json};
+use web_time::Instant;
+
+pub const SECOND: Duration = Duration::from_secs(1);
+
+type TokenSource = Box<dyn FnMut(bool) -> Result<Option<AuthToken>, String>>;
+
+pub struct Harness {
+    pub engine: Engine,
+    pub start: Instant,
+    pub now: Instant,
+    /// Every event emitted, in order.
+    pub events: Vec<Event>,
+    /// Every frame written, as JSON, with the connection it was written on.
+    pub sent: Vec<(ConnectionId, Value)>,
+    /// Every URL opened.
+    pub opened: Vec<SecretUrl>,
+    /// Every close the engine asked for: (connection, code).
+    pub closes: Vec<(ConnectionId, u16)>,
+    /// The `refresh` flag of every token request.
+    pub token_requests: Vec<bool>,
+    /// The attempt the driver is opening, if any.
+    pub opening: Option<ConnectionId>,
+    /// The open connection, if any.
+    pub live: Option<ConnectionId>,
+    tokens: TokenSource,
+}
+
+/// Defaults with jitter off, so that delays are exact.
+pub fn config() -> EngineConfig {
+    let mut config = EngineConfig::new("ws://127.0.0.1:9/ws");
+    config.reconnect.jitter = Jitter::None;
+    config
+}
+
+impl Harness {
+    pub fn new(config: EngineConfig) -> Self {
+        let start = Instant::now();
+        Self {
+            engine: Engine::new(config, Box::new(JsonCodec)),
+            start,
+            now: start,
+            events: Vec::new(),
+            sent: Vec::new(),
+            opened: Vec::new(),
+            closes: Vec::new(),
+            token_requests: Vec::new(),
+            opening: None,
+            live: None,
+            tokens: Box::new(|_| Ok(Some(AuthToken::new("jwt-secret")))),
+        }
+    }
+
+    /// A harness that is connected, with its first events and frames cleared.
+    pub fn connected(config: EngineConfig) -> Self {
+        let mut harness = Self::new(config);
+        harness.engine.connect(harness.now);
+        harness.pump();
+        harness.accept();
+        harness.clear();
+        harness
+    }
+
+    pub fn with_tokens(
+        mut self,
+        tokens: impl FnMut(bool) -> Result<Option<AuthToken>, String> + 'static,
+    ) -> Self {
+        self.tokens = Box::new(tokens);
+        self
+    }
+
+    /// Carries out every pending action: answers token requests, records the rest.
+    pub fn pump(&mut self) {
+        while let Some(action) = self.engine.poll_action() {
+            match action {
+                Action::RequestToken {
+                    connection,
+                    refresh,
+                } => {
+                    self.token_requests.push(refresh);
+                    let token = (self.tokens)(refresh);
+                    self.engine.handle_token(self.now, connection, token);
+                }
+                Action::Open { connection, url } => {
+                    self.opened.push(url);
+                    self.opening = Some(connection);
+                }
+                Action::Send { connection, text } => {
+                    self.sent.push((
+                        connection,
+                        serde_json::from_str(&text).expect("the engine writes JSON"),
+                    ));
+                }
+                Action::Close {
+                    connection, code, ..
+                } => {
+                    self.closes.push((connection, code));
+                    if self.live == Some(connection) {
+                        self.live = None;
+                    }
+                    if self.opening == Some(connection) {
+                        self.opening = None;
+                    }
+                }
+                Action::Emit(event) => self.events.push(event),
+            }
+        }
+    }
+
+    /// Moves the clock forward by `by`, firing every timer due on the way.
+    pub fn advance(&mut self, by: Duration) {
+        let target = self.now + by;
+        while let Some(due) = self.engine.poll_timeout() {
+            if due > target {
+                break;
+            }
+            self.now = self.now.max(due);
+            self.engine.handle_timeout(self.now);
+            self.pump();
+        }
+        self.now = target;
+    }
+
+    /// Lets the clock run until the engine asks to open a connection, and returns how long that took.
+    pub fn until_open_requested(&mut self) -> Duration {
+        let before = self.now;
+        while self.opening.is_none() {
+            let due = self
+                .engine
+                .poll_timeout()
+                .expect("the engine is waiting for something");
+            self.advance(due.saturating_duration_since(self.now));
+        }
+        self.now - before
+    }
+
+    pub fn transport(&mut self, connection: ConnectionId, event: TransportEvent) {
+        self.engine.handle_transport(self.now, connection, event);
+        self.pump();
+    }
+
+    /// The attempt under way succeeds.
+    pub fn accept(&mut self) {
+        let connection = self.opening.take().expect("an attempt is under way");
+        self.live = Some(connection);
+        self.transport(connection, TransportEvent::Opened);
+    }
+
+    /// The attempt under way is refused at the handshake.
+    pub fn refuse(&mut self, status: u16) {
+        let connection = self.opening.take().expect("an attempt is under way");
+        self.transport(connection, TransportEvent::HandshakeRefused { status });
+    }
+
+    /// The attempt under way fails to connect.
+    pub fn fail(&mut self) {
+        let connection = self.opening.take().expect("an attempt is under way");
+        let error =
+            niochat_client::engine::ConnectionError::ConnectFailed("connection refused".into());
+        self.transport(connection, TransportEvent::Failed(error));
+    }
+
+    /// The server drops the open connection without a close frame.
+    pub fn drop_connection(&mut self) {
+        let connection = self.live.take().expect("connected");
+        self.transport(
+            connection,
+            TransportEvent::Closed {
+                code: None,
+                reason: String::new(),
+            },
+        );
+    }
+
+    /// A text frame from the server on the open connection.
+    pub fn receive(&mut self, frame: Value) {
+        self.receive_text(frame.to_string());
+    }
+
+    pub fn receive_text(&mut self, text: String) {
+        let connection = self.live.expect("connected");
+        self.transport(connection, TransportEvent::Frame(text));
+    }
+
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.sent.clear();
+        self.closes.clear();
+        self.token_requests.clear();
+    }
+
+    /// The `type`s of the frames written so far.
+    pub fn sent_types(&self) -> Vec<String> {
+        self.sent
+            .iter()
+            .map(|(_, frame)| frame["type"].as_str().unwrap_or("?").to_owned())
+            .collect()
+    }
+
+    /// The frames written so far with `type` equal to `kind`.
+    pub fn sent_of(&self, kind: &str) -> Vec<Value> {
+        self.sent
+            .iter()
+            .filter(|(_, frame)| frame["type"] == kind)
+            .map(|(_, frame)| frame.clone())
+            .collect()
+    }
+
+    pub fn statuses(&self) -> Vec<Status> {
+        self.events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Status(status) => Some(status.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn status_names(&self) -> Vec<&'static str> {
+        self.statuses().iter().map(Status::name).collect()
+    }
+
+    /// The contents of the chat messages delivered so far.
+    pub fn delivered(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Message { message, .. } => message.content.text().map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The states reported for an outgoing message.
+    pub fn states_of(&self, id: ClientMessageId) -> Vec<MessageState> {
+        self.events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Outgoing { id: of, state, .. } if *of == id => Some(state.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.now - self.start
+    }
+}
+
+/// A server `message` frame.
+pub fn message(id: &str, conversation: &str, content: &str, created_at: &str) -> Value {
+    json!({"type": "message", "message": chat(id, conversation, content, created_at)})
+}
+
+/// A stored chat message as the server sends it.
+pub fn chat(id: &str, conversation: &str, content: &str, created_at: &str) -> Value {
+    json!({"id": id, "conversation_id": conversation, "user_id": "u2", "content": content,
+           "role": "user", "created_at": created_at})
+}
+
+pub fn ack(id: &str) -> Value {
+    json!({"type": "message_sent", "message_id": id, "timestamp": "2025-12-07T10:00:00.000001"})
+}
