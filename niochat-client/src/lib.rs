@@ -17,4 +17,12 @@ pub mod auth;
 pub mod engine;
 pub mod protocol;
 
+#[cfg(feature = "native")]
+mod native;
+
+#[cfg(feature = "native")]
+pub use native::{
+    BoxFuture, BuildError, Client, ClientBuilder, EventStream, TokenError, TokenProvider,
+};
+
 pub use auth::{AuthToken, SecretUrl};
