@@ -1,0 +1,337 @@
+//! The native client against the reference server: real sockets on 127.0.0.1, real faults.
+
+mod support;
+
+use std::time::Duration;
+
+use niochat_client::engine::{ConnectionError, Event, MessageState, Origin, SendError, Status};
+use niochat_client::{AuthToken, ClientBuilder, TokenError};
+use niochat_testkit::TestServer;
+use support::{
+    builder, connected, eventually, join, messages, next_error, next_matching, wait_status,
+};
+
+#[tokio::test]
+async fn two_clients_exchange_messages_with_server_ids() {
+    let server = TestServer::start().await;
+    let (alice, mut alice_events) = connected(builder(&server, "alice")).await;
+    let (bob, mut bob_events) = connected(builder(&server, "bob")).await;
+    join(&alice, &mut alice_events, "c1").await;
+    join(&bob, &mut bob_events, "c1").await;
+    let ack = alice
+        .send_message("c1", "hello bob")
+        .await
+        .expect("acknowledged");
+    let received = next_matching(&mut bob_events, |event| match event {
+        Event::Message {
+            message,
+            origin: Origin::Live,
+        } => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(received.id, ack.message_id);
+    assert_eq!(received.content.text(), Some("hello bob"));
+    assert_eq!(received.user_id, Some("alice".into()));
+    assert!(
+        received.created_at.unwrap().to_utc().is_some(),
+        "naive server timestamps parse"
+    );
+    assert_eq!(server.messages("c1").len(), 1);
+}
+
+#[tokio::test]
+async fn messages_sent_while_the_server_dropped_everyone_arrive_once_in_order_with_acks() {
+    let server = TestServer::start().await;
+    let (alice, mut alice_events) = connected(builder(&server, "alice")).await;
+    let (bob, mut bob_events) = connected(builder(&server, "bob")).await;
+    join(&alice, &mut alice_events, "c1").await;
+    join(&bob, &mut bob_events, "c1").await;
+    alice.send_message("c1", "before").await.unwrap();
+    assert_eq!(messages(&mut bob_events, 1).await, ["before"]);
+
+    server.drop_all_connections();
+    wait_status(&alice, |status| *status != Status::Connected).await;
+    // join_all polls the sends in order, so they are queued in order.
+    let sends = (1..=5).map(|n| alice.send_message("c1", format!("offline {n}")));
+    let mut server_ids = Vec::new();
+    for ack in futures_util::future::join_all(sends).await {
+        server_ids.push(ack.expect("every message is acknowledged").message_id);
+    }
+    alice.send_message("c1", "sentinel").await.unwrap();
+
+    let received = messages(&mut bob_events, 6).await;
+    assert_eq!(
+        received,
+        [
+            "offline 1",
+            "offline 2",
+            "offline 3",
+            "offline 4",
+            "offline 5",
+            "sentinel"
+        ]
+    );
+    let stored: Vec<String> = server
+        .messages("c1")
+        .iter()
+        .map(|message| message.content.text().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            "before",
+            "offline 1",
+            "offline 2",
+            "offline 3",
+            "offline 4",
+            "offline 5",
+            "sentinel"
+        ]
+    );
+    server_ids.dedup();
+    assert_eq!(server_ids.len(), 5, "five distinct acknowledgements");
+    let metrics = alice.metrics().await.unwrap();
+    assert!(
+        metrics.reconnects >= 1 && metrics.queue_depth == 0,
+        "{metrics:?}"
+    );
+    // Alice's queued messages went through Queued → Sent → Acknowledged.
+    let acknowledged = next_matching(&mut alice_events, |event| match event {
+        Event::Outgoing {
+            state: MessageState::Acknowledged(ack),
+            ..
+        } => Some(ack.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(acknowledged.conversation_id, "c1".into());
+}
+
+#[tokio::test]
+async fn a_half_open_connection_is_detected_and_recovered() {
+    let server = TestServer::start().await;
+    let quick_keepalive = builder(&server, "alice")
+        .keep_alive(Duration::from_millis(150), Duration::from_millis(250));
+    let (alice, mut events) = connected(quick_keepalive).await;
+    server.freeze();
+    let error = next_error(&mut events).await;
+    assert_eq!(
+        error,
+        ConnectionError::KeepAliveTimeout(Duration::from_millis(250))
+    );
+    server.thaw();
+    wait_status(&alice, |status| *status == Status::Connected).await;
+    alice
+        .send_message("c1", "after recovery")
+        .await
+        .expect("works again");
+}
+
+#[tokio::test]
+async fn after_a_server_restart_missed_messages_are_recovered_by_sync() {
+    let server = TestServer::start().await;
+    let (bob, mut bob_events) = connected(builder(&server, "bob")).await;
+    join(&bob, &mut bob_events, "c1").await;
+    server.post_message("c1", "alice", "seen before");
+    assert_eq!(messages(&mut bob_events, 1).await, ["seen before"]);
+
+    server.stop().await;
+    wait_status(&bob, |status| matches!(status, Status::Reconnecting { .. })).await;
+    server.post_message("c1", "alice", "missed 1");
+    server.post_message("c1", "alice", "missed 2");
+    server.resume().await;
+
+    let recovered = next_matching(&mut bob_events, |event| match event {
+        Event::Message {
+            message,
+            origin: Origin::Sync,
+        } => message.content.text().map(str::to_owned),
+        _ => None,
+    })
+    .await;
+    assert_eq!(recovered, "missed 1");
+    assert_eq!(messages(&mut bob_events, 1).await, ["missed 2"]);
+    server.post_message("c1", "alice", "live again");
+    assert_eq!(
+        messages(&mut bob_events, 1).await,
+        ["live again"],
+        "re-joined: live messages flow, no repeats"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_token_ends_in_unauthorized_without_a_retry_loop() {
+    let server = TestServer::start().await;
+    let expired = server.expired_token("alice");
+    let client = ClientBuilder::new(server.url())
+        .token_provider(move |_refresh| {
+            let expired = expired.clone();
+            async move { Ok::<_, TokenError>(AuthToken::new(expired)) }
+        })
+        .build()
+        .unwrap();
+    client.connect();
+    wait_status(&client, |status| *status == Status::Unauthorized).await;
+    assert_eq!(server.handshakes(), 2, "the first try and one refresh");
+    let metrics = client.metrics().await.unwrap();
+    assert_eq!(
+        metrics.last_close_reason.as_deref(),
+        Some("the server refused the handshake with HTTP 403")
+    );
+    assert_eq!(server.handshakes(), 2);
+}
+
+#[tokio::test]
+async fn a_refreshed_token_gets_in_after_a_refusal() {
+    let server = TestServer::start().await;
+    let (expired, fresh) = (server.expired_token("alice"), server.token_for("alice"));
+    let client = ClientBuilder::new(server.url())
+        .token_provider(move |refresh: bool| {
+            let token = if refresh {
+                fresh.clone()
+            } else {
+                expired.clone()
+            };
+            async move { Ok::<_, TokenError>(AuthToken::new(token)) }
+        })
+        .build()
+        .unwrap();
+    let mut events = client.events();
+    client.connect();
+    let session = next_matching(&mut events, |event| match event {
+        Event::Session(session) => Some(session.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(session.user_id, "alice".into());
+}
+
+#[tokio::test]
+async fn refused_handshakes_are_retried_with_backoff() {
+    let server = TestServer::start().await;
+    server.refuse_next_handshakes(2, 503);
+    let client = builder(&server, "alice").build().unwrap();
+    let mut events = client.events();
+    client.connect();
+    let refused = next_matching(&mut events, |event| match event {
+        Event::Status(Status::Error(error)) => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(refused, ConnectionError::HandshakeRefused { status: 503 });
+    wait_status(&client, |status| *status == Status::Connected).await;
+    assert_eq!(server.handshakes(), 3);
+}
+
+#[tokio::test]
+async fn malformed_frames_are_reported_and_the_connection_stays_up() {
+    let server = TestServer::start().await;
+    let (alice, mut events) = connected(builder(&server, "alice")).await;
+    server.send_malformed_to_all();
+    server.send_raw_to_all(r#"{"type":"reaction","emoji":"🎉"}"#);
+    let malformed = next_matching(&mut events, |event| match event {
+        Event::Malformed(error) => Some(error.raw().to_owned()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(malformed, "{this is not json");
+    next_matching(&mut events, |event| {
+        matches!(event, Event::Unknown(raw) if raw["emoji"] == "🎉").then_some(())
+    })
+    .await;
+    alice
+        .send_message("c1", "still here")
+        .await
+        .expect("the connection survived");
+    assert_eq!(alice.status(), Status::Connected);
+    assert_eq!(server.handshakes(), 1);
+}
+
+#[tokio::test]
+async fn frames_over_the_size_limit_are_refused_both_ways() {
+    let server = TestServer::start().await;
+    let (alice, mut events) = connected(builder(&server, "alice").max_message_bytes(1024)).await;
+    let too_big = alice.send_message("c1", "x".repeat(2000)).await;
+    assert!(
+        matches!(too_big, Err(SendError::TooLarge { max: 1024, .. })),
+        "{too_big:?}"
+    );
+    server.send_raw_to_all(&format!(r#"{{"type":"x","pad":"{}"}}"#, "y".repeat(4096)));
+    assert_eq!(
+        next_error(&mut events).await,
+        ConnectionError::FrameTooLarge { max: 1024 }
+    );
+    wait_status(&alice, |status| *status == Status::Connected).await;
+}
+
+#[tokio::test]
+async fn graceful_disconnect_closes_and_never_reconnects() {
+    let server = TestServer::start().await;
+    let (alice, _events) = connected(builder(&server, "alice")).await;
+    alice.disconnect().await;
+    assert_eq!(alice.status(), Status::Disconnected);
+    eventually("the server sees the close", || server.connections() == 0).await;
+    // A queued message waits for the next connect() rather than reconnecting by itself.
+    let queued = alice.queue_message("c1", "later").await.unwrap();
+    assert_eq!(server.handshakes(), 1);
+    let mut events = alice.events();
+    alice.connect();
+    let acknowledged = next_matching(&mut events, |event| match event {
+        Event::Outgoing {
+            id,
+            state: MessageState::Acknowledged(_),
+            ..
+        } if *id == queued => Some(()),
+        _ => None,
+    });
+    acknowledged.await;
+}
+
+#[tokio::test]
+async fn dropping_the_last_handle_closes_the_connection_and_ends_the_streams() {
+    let server = TestServer::start().await;
+    let (alice, mut events) = connected(builder(&server, "alice")).await;
+    let clone = alice.clone();
+    drop(alice);
+    assert_eq!(server.connections(), 1, "a clone keeps it alive");
+    drop(clone);
+    eventually("the server sees the close", || server.connections() == 0).await;
+    let ended = tokio::time::timeout(support::PATIENCE, async {
+        while events.next().await.is_some() {}
+    });
+    ended.await.expect("the event stream ends with the driver");
+}
+
+#[tokio::test]
+async fn wss_endpoints_use_tls_and_fail_with_a_typed_error_against_a_plain_server() {
+    let server = TestServer::start().await;
+    let client = ClientBuilder::new(format!("wss://{}/ws", server.address()))
+        .token(server.token_for("alice"))
+        .build()
+        .unwrap();
+    let mut events = client.events();
+    client.connect();
+    let error = next_matching(&mut events, |event| match event {
+        Event::Status(Status::Error(error)) => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        matches!(error, ConnectionError::ConnectFailed(_)),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn endpoints_must_be_websocket_urls_and_build_needs_a_runtime() {
+    use niochat_client::BuildError;
+    assert_eq!(
+        ClientBuilder::new("http://x/ws").build().unwrap_err(),
+        BuildError::InvalidEndpoint
+    );
+    assert_eq!(
+        ClientBuilder::new("ws://x/ws").build().unwrap_err(),
+        BuildError::NoRuntime
+    );
+}

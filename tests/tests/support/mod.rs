@@ -1,0 +1,124 @@
+//! Helpers for suites that drive real clients against the reference server. They wait for
+//! events and statuses, never for time: every wait has a generous ceiling that only a broken
+//! client reaches.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use niochat_client::engine::{Event, Status};
+use niochat_client::{Client, ClientBuilder, EventStream};
+use niochat_testkit::TestServer;
+
+/// The ceiling of any wait: a failing test fails after this, a passing one never waits it.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A client of `server` as `user`, reconnecting quickly so that suites run in real time.
+pub fn builder(server: &TestServer, user: &str) -> ClientBuilder {
+    ClientBuilder::new(server.url())
+        .token(server.token_for(user))
+        .configure(|config| {
+            config.reconnect.initial_delay = Duration::from_millis(20);
+            config.reconnect.max_delay = Duration::from_millis(200);
+        })
+}
+
+/// A connected client with an event stream opened before connecting.
+pub async fn connected(builder: ClientBuilder) -> (Client, EventStream) {
+    let client = builder.build().expect("builds");
+    let events = client.events();
+    client.connect();
+    wait_status(&client, |status| *status == Status::Connected).await;
+    (client, events)
+}
+
+/// Waits until the client's status satisfies `accept`.
+pub async fn wait_status(client: &Client, accept: impl Fn(&Status) -> bool) -> Status {
+    let mut watch = client.status_watch();
+    let waited = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let status = watch.borrow_and_update().clone();
+            if accept(&status) {
+                return status;
+            }
+            watch.changed().await.expect("the client is alive");
+        }
+    });
+    waited
+        .await
+        .unwrap_or_else(|_| panic!("status never came; last: {:?}", client.status()))
+}
+
+/// Reads events until `pick` returns something, and returns it.
+pub async fn next_matching<T>(
+    events: &mut EventStream,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let waited = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let event = events.next().await.expect("the event stream is open");
+            if let Some(found) = pick(&event) {
+                return found;
+            }
+        }
+    });
+    waited.await.expect("the expected event never came")
+}
+
+/// Collects chat messages (content, live or synced) until `count` have arrived.
+pub async fn messages(events: &mut EventStream, count: usize) -> Vec<String> {
+    let mut contents = Vec::new();
+    while contents.len() < count {
+        let content = next_matching(events, |event| match event {
+            Event::Message { message, .. } => message.content.text().map(str::to_owned),
+            _ => None,
+        })
+        .await;
+        contents.push(content);
+    }
+    contents
+}
+
+/// Polls a condition on the server until it holds (server state has no event stream).
+pub async fn eventually(what: &str, condition: impl Fn() -> bool) {
+    let waited = tokio::time::timeout(PATIENCE, async {
+        while !condition() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    waited.await.unwrap_or_else(|_| panic!("never: {what}"));
+}
+
+/// Prints the client's logs (debug and up) in the test's output.
+pub fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_test_writer()
+        .try_init();
+}
+
+/// Joins `conversation` and waits for the server's `joined`.
+pub async fn join(client: &Client, events: &mut EventStream, conversation: &str) {
+    use niochat_client::protocol::ServerFrame;
+    client.join(conversation);
+    let conversation = niochat_client::protocol::Id::from(conversation);
+    next_matching(events, |event| match event {
+        Event::Reply(ServerFrame::Joined(reply))
+            if reply.conversation_id.as_ref() == Some(&conversation) =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+}
+
+/// Waits for an `Error` status event (statuses pass through `Error` on their way to
+/// `Reconnecting`, too briefly for a watch to see) and returns the error.
+pub async fn next_error(events: &mut EventStream) -> niochat_client::engine::ConnectionError {
+    next_matching(events, |event| match event {
+        Event::Status(Status::Error(error)) => Some(error.clone()),
+        _ => None,
+    })
+    .await
+}
