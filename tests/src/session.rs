@@ -39,6 +39,8 @@ async fn serve_authenticated(
 ) {
     state.handshakes.fetch_add(1, Ordering::SeqCst);
     let mut user = None;
+    // The signature is tungstenite's handshake callback's; its error type is not ours to box.
+    #[allow(clippy::result_large_err)]
     let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         if let Some(status) = state.faults().refusals.pop_front() {
             return Err(refusal(status));
@@ -92,10 +94,10 @@ async fn serve_authenticated(
             }
             read = socket.next() => match read {
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = handle(state, peer, &user, text.as_str()) {
-                        if socket.send(reply).await.is_err() {
-                            break;
-                        }
+                    if let Some(reply) = handle(state, peer, &user, text.as_str())
+                        && socket.send(reply).await.is_err()
+                    {
+                        break;
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
