@@ -14,6 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -111,6 +112,12 @@ impl Transport {
                 TransportEvent::Closed {
                     code: None,
                     reason: String::new(),
+                }
+            }
+            Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
+                TransportEvent::Closed {
+                    code: None,
+                    reason: "connection reset without a close frame".into(),
                 }
             }
             Some(Err(WsError::Capacity(_))) => {
