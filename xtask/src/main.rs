@@ -1,1 +1,217 @@
-fn main() {}
+//! Project automation. `cargo xtask test` is the one command that checks everything: it
+//! installs what the suites need (the wasm32 target, rustfmt, clippy), then runs formatting,
+//! lints, every test suite, the wasm32 build of the core, the docs, and the chat demo.
+//! `.ci/run` calls exactly this.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("test") => test(),
+        _ => {
+            eprintln!("usage: cargo xtask test");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Tests counted from cargo's `test result:` lines.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+/// One step of `cargo xtask test`: true when it passed.
+type Step = dyn Fn(&mut Tally) -> bool;
+
+fn test() -> ExitCode {
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    let steps: Vec<(&str, Box<Step>)> = vec![
+        (
+            "install: rustfmt, clippy, the wasm32 target",
+            Box::new(|_| install()),
+        ),
+        (
+            "format",
+            Box::new(|_| run(cargo(&["fmt", "--all", "--", "--check"]))),
+        ),
+        (
+            "lint",
+            Box::new(|_| {
+                run(cargo(&[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]))
+            }),
+        ),
+        (
+            "unit, integration and doc tests",
+            Box::new(|tally| run_counting(cargo(&["test", "--workspace"]), tally)),
+        ),
+        (
+            "the core builds for the browser (no native transport)",
+            Box::new(|_| {
+                run(cargo(&[
+                    "check",
+                    "-p",
+                    "niochat-client",
+                    "--target",
+                    WASM_TARGET,
+                    "--no-default-features",
+                ]))
+            }),
+        ),
+        (
+            "docs build without warnings",
+            Box::new(|_| {
+                let mut doc = cargo(&[
+                    "doc",
+                    "--no-deps",
+                    "-p",
+                    "niochat-client",
+                    "-p",
+                    "niochat-testkit",
+                ]);
+                doc.env("RUSTDOCFLAGS", "-D warnings");
+                run(doc)
+            }),
+        ),
+        (
+            "the chat demo tells its story",
+            Box::new(|_| {
+                run(cargo(&[
+                    "run",
+                    "--quiet",
+                    "--example",
+                    "chat",
+                    "--",
+                    "--demo",
+                ]))
+            }),
+        ),
+    ];
+    let mut failed_steps = Vec::new();
+    for (name, step) in &steps {
+        println!("\n==> {name}");
+        let step_started = Instant::now();
+        let ok = step(&mut tally);
+        println!(
+            "==> {name}: {} in {:.0?}",
+            if ok { "ok" } else { "FAILED" },
+            step_started.elapsed()
+        );
+        if !ok {
+            failed_steps.push(*name);
+        }
+    }
+    println!("\nxtask test finished in {:.0?}", started.elapsed());
+    for name in &failed_steps {
+        println!("failed step: {name}");
+    }
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if failed_steps.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args);
+    command
+}
+
+fn run(mut command: Command) -> bool {
+    command
+        .status()
+        .map(|status| status.success())
+        .unwrap_or_else(|error| {
+            eprintln!("could not run {command:?}: {error}");
+            false
+        })
+}
+
+/// Runs a `cargo test`, echoing its output and adding up its `test result:` lines.
+fn run_counting(mut command: Command, tally: &mut Tally) -> bool {
+    let Ok(mut child) = command.stdout(Stdio::piped()).spawn() else {
+        eprintln!("could not run {command:?}");
+        return false;
+    };
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                tally.passed += count(result, "passed");
+                tally.failed += count(result, "failed");
+            }
+        }
+    }
+    child.wait().map(|status| status.success()).unwrap_or(false)
+}
+
+/// The number before `word` in `ok. 12 passed; 0 failed; ...`.
+fn count(result: &str, word: &str) -> u64 {
+    let words: Vec<&str> = result
+        .split([' ', ';', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .find(|pair| pair[1] == word)
+        .and_then(|pair| pair[0].parse().ok())
+        .unwrap_or(0)
+}
+
+/// Idempotent: asks rustup only for what is missing.
+fn install() -> bool {
+    let installed = |args: &[&str]| {
+        Command::new("rustup")
+            .args(args)
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let mut ok = true;
+    let components = installed(&["component", "list", "--installed"]);
+    for component in ["rustfmt", "clippy"] {
+        if !components.lines().any(|line| line.starts_with(component)) {
+            ok &= run({
+                let mut add = Command::new("rustup");
+                add.args(["component", "add", component]);
+                add
+            });
+        }
+    }
+    if !installed(&["target", "list", "--installed"])
+        .lines()
+        .any(|line| line.trim() == WASM_TARGET)
+    {
+        let mut add = Command::new("rustup");
+        add.args(["target", "add", WASM_TARGET]);
+        ok &= run(add);
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_come_from_cargo_result_lines() {
+        let line =
+            "ok. 12 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.43s";
+        assert_eq!(super::count(line, "passed"), 12);
+        assert_eq!(super::count(line, "failed"), 3);
+    }
+}

@@ -8,19 +8,30 @@
 //! whatever `Instant` they pass.
 //!
 //! ```
-//! use niochat_client::engine::{Action, Engine, EngineConfig, TransportEvent};
+//! use niochat_client::engine::{Action, Engine, EngineConfig, Status, TransportEvent};
 //! use niochat_client::protocol::JsonCodec;
 //! use web_time::Instant;
 //!
 //! let now = Instant::now();
 //! let mut engine = Engine::new(EngineConfig::new("ws://127.0.0.1:8000/ws"), Box::new(JsonCodec));
 //! engine.connect(now);
-//! let Some(Action::RequestToken { connection, .. }) = engine.poll_action() else { unreachable!() };
-//! engine.handle_token(now, connection, Ok(Some("secret".into())));
-//! # let _ = engine.poll_action(); // Emit(Status(Connecting))
-//! let Some(Action::Open { url, .. }) = engine.poll_action() else { unreachable!() };
-//! assert_eq!(url.to_string(), "ws://127.0.0.1:8000/ws?token=***");
-//! engine.handle_transport(now, connection, TransportEvent::Opened);
+//! // A driver's loop: carry out every action. Here the socket "opens" at once.
+//! while let Some(action) = engine.poll_action() {
+//!     match action {
+//!         Action::RequestToken { connection, .. } => {
+//!             engine.handle_token(now, connection, Ok(Some("secret".into())))
+//!         }
+//!         Action::Open { connection, url } => {
+//!             assert_eq!(url.to_string(), "ws://127.0.0.1:8000/ws?token=***");
+//!             engine.handle_transport(now, connection, TransportEvent::Opened);
+//!         }
+//!         Action::Send { text, .. } => println!("write {text}"),
+//!         Action::Close { .. } => println!("close the socket"),
+//!         Action::Emit(event) => println!("tell the app {event:?}"),
+//!     }
+//! }
+//! assert_eq!(engine.status(), &Status::Connected);
+//! // Then: sleep until `engine.poll_timeout()`, call `engine.handle_timeout(now)`, and so on.
 //! ```
 
 mod backoff;
