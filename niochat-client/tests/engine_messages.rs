@@ -462,3 +462,16 @@ fn live_only_commands_say_not_connected_when_offline() {
         Err(SendError::NotConnected)
     );
 }
+
+#[test]
+fn leaving_during_a_sync_releases_what_it_held_back() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join("c".into());
+    harness.drop_connection();
+    harness.until_open_requested();
+    harness.accept();
+    harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
+    harness.engine.leave("c".into());
+    harness.pump();
+    assert_eq!(harness.delivered(), ["held"]);
+}

@@ -266,7 +266,8 @@ impl Engine {
 
     /// Leaves a conversation: it is no longer joined after reconnects.
     pub fn leave(&mut self, conversation_id: Id) {
-        self.rooms.leave(&conversation_id);
+        let released = self.rooms.leave(&conversation_id);
+        self.deliver_all(released);
         if self.is_open() {
             self.write(ClientFrame::Leave(Leave { conversation_id }));
         }

@@ -137,11 +137,12 @@ impl Rooms {
         !std::mem::replace(&mut room.joined, true)
     }
 
-    /// Forgets `conversation`'s membership (its seen ids stay, for de-duplication).
-    pub(crate) fn leave(&mut self, conversation: &Id) {
+    /// Forgets `conversation`'s membership (its seen ids stay, for de-duplication), and
+    /// releases what a pending sync held back: leaving loses nothing already received.
+    pub(crate) fn leave(&mut self, conversation: &Id) -> Vec<Delivery> {
         let room = self.room_mut(conversation);
         room.joined = false;
-        room.sync = SyncState::Live;
+        room.finish_sync(Vec::new())
     }
 
     /// The frames for a new connection: `join` for every joined conversation, then `sync` from

@@ -260,6 +260,12 @@ impl Client {
         self.command(Command::NetworkAvailable);
     }
 
+    /// The same hint as [`network_available`](Self::network_available), under the name apps
+    /// use when they come back to the foreground.
+    pub fn resume(&self) {
+        self.network_available();
+    }
+
     /// Sends a chat message and waits for the server's acknowledgement. Offline, the message is
     /// queued and sent after the next connect; the wait includes that time.
     pub async fn send_message(

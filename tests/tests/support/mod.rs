@@ -122,3 +122,9 @@ pub async fn next_error(events: &mut EventStream) -> niochat_client::engine::Con
     })
     .await
 }
+
+/// The events already waiting on the stream, without waiting for more.
+pub fn drain(events: &mut EventStream) -> Vec<Event> {
+    use futures_util::FutureExt;
+    std::iter::from_fn(|| events.next().now_or_never().flatten()).collect()
+}
