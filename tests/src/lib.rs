@@ -21,6 +21,7 @@
 mod jwt;
 mod server;
 mod session;
+mod tls;
 
 pub use jwt::{expired_token, token_for};
 pub use server::{StoredMessage, TestServer};

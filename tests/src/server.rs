@@ -80,6 +80,7 @@ pub struct TestServer {
     state: Arc<State>,
     address: SocketAddr,
     listener: Mutex<Option<JoinHandle<()>>>,
+    tls: Option<Arc<crate::tls::Identity>>,
 }
 
 impl TestServer {
@@ -88,8 +89,19 @@ impl TestServer {
         Self::start_on("127.0.0.1:0".parse().expect("an address")).await
     }
 
+    /// Starts a `wss://` server on a free port, with a self-signed certificate for `localhost`
+    /// and 127.0.0.1: clients must trust [`certificate_der`](Self::certificate_der).
+    pub async fn start_tls() -> Self {
+        let address = "127.0.0.1:0".parse().expect("an address");
+        Self::bind(address, Some(Arc::new(crate::tls::self_signed()))).await
+    }
+
     /// Starts a server on `address` (port 0: a free one).
     pub async fn start_on(address: SocketAddr) -> Self {
+        Self::bind(address, None).await
+    }
+
+    async fn bind(address: SocketAddr, tls: Option<Arc<crate::tls::Identity>>) -> Self {
         let state = Arc::new(State {
             secret: format!("niochat-test-secret-{}", fastrand::u64(..)).into_bytes(),
             peers: Mutex::default(),
@@ -103,17 +115,28 @@ impl TestServer {
             .await
             .expect("the test server binds");
         let address = listener.local_addr().expect("a bound address");
-        let task = tokio::spawn(accept_loop(listener, state.clone()));
+        let task = tokio::spawn(accept_loop(listener, state.clone(), tls.clone()));
         Self {
             state,
             address,
             listener: Mutex::new(Some(task)),
+            tls,
         }
     }
 
-    /// `ws://127.0.0.1:<port>/ws`, without a token.
+    /// `ws://127.0.0.1:<port>/ws` (`wss://localhost:<port>/ws` with TLS), without a token.
     pub fn url(&self) -> String {
-        format!("ws://{}/ws", self.address)
+        match self.tls {
+            Some(_) => format!("wss://localhost:{}/ws", self.address.port()),
+            None => format!("ws://{}/ws", self.address),
+        }
+    }
+
+    /// The self-signed certificate (DER) of a [`start_tls`](Self::start_tls) server.
+    pub fn certificate_der(&self) -> Option<Vec<u8>> {
+        self.tls
+            .as_ref()
+            .map(|identity| identity.certificate.clone())
     }
 
     /// The address the server listens on.
@@ -233,7 +256,7 @@ impl TestServer {
         let listener = TcpListener::bind(self.address)
             .await
             .expect("the port is free again");
-        let task = tokio::spawn(accept_loop(listener, self.state.clone()));
+        let task = tokio::spawn(accept_loop(listener, self.state.clone(), self.tls.clone()));
         *self
             .listener
             .lock()
@@ -261,7 +284,11 @@ impl Drop for TestServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<State>,
+    tls: Option<Arc<crate::tls::Identity>>,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -277,7 +304,21 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
                 task: None,
             },
         );
-        let task = tokio::spawn(crate::session::serve(stream, id, state.clone(), outgoing));
+        let state_for_session = state.clone();
+        let tls = tls.clone();
+        let task = tokio::spawn(async move {
+            match tls {
+                None => crate::session::serve(stream, id, state_for_session, outgoing).await,
+                Some(identity) => match identity.acceptor.accept(stream).await {
+                    Ok(stream) => {
+                        crate::session::serve(stream, id, state_for_session, outgoing).await
+                    }
+                    Err(_) => {
+                        state_for_session.peers().remove(&id);
+                    }
+                },
+            }
+        });
         // Keep the handle so that faults can cut the connection; the session may be over already.
         match state.peers().get_mut(&id) {
             Some(peer) => peer.task = Some(task),

@@ -10,7 +10,7 @@ use niochat_client::protocol::{
     SyncData, Timestamp, TypingUpdate,
 };
 use serde_json::{Map, Value, json};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
@@ -20,8 +20,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::server::{Outgoing, State};
 
-pub(crate) async fn serve(
-    stream: TcpStream,
+pub(crate) async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
     peer: u64,
     state: Arc<State>,
     mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
@@ -31,8 +31,8 @@ pub(crate) async fn serve(
     state.peers().remove(&peer);
 }
 
-async fn serve_authenticated(
-    stream: TcpStream,
+async fn serve_authenticated<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
     peer: u64,
     state: &State,
     outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,

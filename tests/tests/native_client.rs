@@ -343,3 +343,47 @@ fn endpoints_must_be_websocket_urls_and_build_needs_a_runtime() {
         BuildError::NoRuntime
     );
 }
+
+#[tokio::test]
+async fn wss_with_a_trusted_private_certificate_carries_the_conversation() {
+    let server = TestServer::start_tls().await;
+    assert!(server.url().starts_with("wss://localhost:"));
+    let trusted =
+        |user: &str| builder(&server, user).add_root_certificate(server.certificate_der().unwrap());
+    let (alice, mut alice_events) = connected(trusted("alice")).await;
+    let (bob, mut bob_events) = connected(trusted("bob")).await;
+    join(&alice, &mut alice_events, "c1").await;
+    join(&bob, &mut bob_events, "c1").await;
+    alice
+        .send_message("c1", "over TLS")
+        .await
+        .expect("acknowledged");
+    assert_eq!(messages(&mut bob_events, 1).await, ["over TLS"]);
+}
+
+#[tokio::test]
+async fn wss_refuses_an_untrusted_certificate_with_a_typed_error() {
+    let server = TestServer::start_tls().await;
+    let client = builder(&server, "alice").build().unwrap();
+    let mut events = client.events();
+    client.connect();
+    let error = next_error(&mut events).await;
+    let ConnectionError::ConnectFailed(reason) = error else {
+        panic!("{error:?}")
+    };
+    assert!(reason.contains("certificate"), "{reason}");
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn a_garbage_root_certificate_is_a_build_error() {
+    use niochat_client::BuildError;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _guard = runtime.enter();
+    let built = ClientBuilder::new("wss://x/ws")
+        .add_root_certificate(vec![1, 2, 3])
+        .build();
+    assert!(matches!(built, Err(BuildError::InvalidCertificate(_))));
+}

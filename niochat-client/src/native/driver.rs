@@ -96,11 +96,11 @@ impl Driver {
     pub(super) fn new(
         config: EngineConfig,
         codec: Box<dyn WireCodec>,
+        transport: Transport,
         tokens: Option<Arc<dyn TokenProvider>>,
         status: watch::Sender<Status>,
         subscribers: Subscribers,
     ) -> Self {
-        let transport = Transport::new(config.max_message_bytes, config.connect_timeout);
         Self {
             engine: Engine::new(config, codec),
             transport,

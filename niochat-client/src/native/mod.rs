@@ -64,6 +64,9 @@ pub enum BuildError {
     /// The endpoint is not a `ws://` or `wss://` URL.
     #[error("the endpoint must start with ws:// or wss://")]
     InvalidEndpoint,
+    /// A root certificate given to [`ClientBuilder::add_root_certificate`] is not usable.
+    #[error("invalid root certificate: {0}")]
+    InvalidCertificate(String),
     /// `build()` was called outside a tokio runtime.
     #[error("Client::build must be called inside a tokio runtime")]
     NoRuntime,
@@ -93,6 +96,7 @@ pub struct ClientBuilder {
     config: EngineConfig,
     tokens: Option<Arc<dyn TokenProvider>>,
     codec: Box<dyn WireCodec>,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -114,6 +118,7 @@ impl ClientBuilder {
             config,
             tokens: None,
             codec: Box::new(JsonCodec),
+            extra_roots: Vec::new(),
         }
     }
 
@@ -175,6 +180,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts this root certificate (DER) for `wss://`, besides the public web roots:
+    /// for backends behind a private certificate authority.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(der.into());
+        self
+    }
+
     /// Speaks another backend's dialect.
     pub fn codec(mut self, codec: impl WireCodec) -> Self {
         self.codec = Box::new(codec);
@@ -191,9 +203,15 @@ impl ClientBuilder {
         let (commands, receiver) = mpsc::unbounded_channel();
         let (status_sender, status) = watch::channel(Status::Disconnected);
         let subscribers = Arc::new(Mutex::new(Vec::new()));
+        let transport = transport::Transport::new(
+            self.config.max_message_bytes,
+            self.config.connect_timeout,
+            &self.extra_roots,
+        )?;
         let driver = driver::Driver::new(
             self.config,
             self.codec,
+            transport,
             self.tokens,
             status_sender,
             subscribers.clone(),

@@ -35,22 +35,33 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(max_message_bytes: usize, write_timeout: Duration) -> Self {
-        let roots = rustls::RootCertStore {
+    /// A transport trusting the webpki roots plus `extra_roots` (DER certificates).
+    pub(crate) fn new(
+        max_message_bytes: usize,
+        write_timeout: Duration,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<Self, super::BuildError> {
+        let mut roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
+        for der in extra_roots {
+            roots
+                .add(rustls::pki_types::CertificateDer::from(der.clone()))
+                .map_err(|error| super::BuildError::InvalidCertificate(error.to_string()))?;
+        }
         // The ring provider, chosen explicitly: no process-wide default to install, and no
         // aws-lc build (C, cmake) for users.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
-            .expect("ring supports the default protocol versions");
-        Self {
+            .map_err(|error| super::BuildError::InvalidCertificate(error.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Self {
             max_message_bytes,
             write_timeout,
             tls: Arc::new(tls),
-        }
+        })
     }
 
     /// Opens `url`. A refusal is an event for the engine, with nothing secret in it.
