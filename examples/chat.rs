@@ -91,8 +91,8 @@ async fn embedded() -> i32 {
         .expect("builds");
     let agent_events = agent.events();
     agent.connect();
-    agent.join(CONVERSATION);
-    agent.set_presence(PresenceStatus::Online);
+    let _ = agent.join(CONVERSATION).await;
+    let _ = agent.set_presence(PresenceStatus::Online).await;
     tokio::spawn(answer_as_agent(agent.clone(), agent_events));
 
     let you = brisk(ClientBuilder::new(server.url()).token(server.token_for("you")))
@@ -124,8 +124,8 @@ async fn remote(url: String, token: Option<String>, conversation: String) -> i32
 async fn chat(client: Client, conversation: String, server: Option<&TestServer>) {
     tokio::spawn(print_events("", client.events()));
     client.connect();
-    client.join(conversation.as_str());
-    client.set_presence(PresenceStatus::Online);
+    let _ = client.join(conversation.as_str()).await;
+    let _ = client.set_presence(PresenceStatus::Online).await;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         match (line.trim(), server) {
@@ -261,7 +261,7 @@ async fn demo() -> i32 {
     let mut bob_inbox = bob.events();
     for client in [&alice, &bob] {
         let mut events = client.events();
-        client.join(CONVERSATION);
+        let _ = client.join(CONVERSATION).await;
         client.connect();
         joined(&mut events).await;
     }

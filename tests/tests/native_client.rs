@@ -387,3 +387,11 @@ fn a_garbage_root_certificate_is_a_build_error() {
         .build();
     assert!(matches!(built, Err(BuildError::InvalidCertificate(_))));
 }
+
+#[test]
+fn the_client_handle_can_be_shared_across_threads_and_tasks() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<niochat_client::Client>();
+    fn sendable<T: Send + 'static>() {}
+    sendable::<niochat_client::EventStream>();
+}

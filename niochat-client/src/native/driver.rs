@@ -59,9 +59,9 @@ pub(super) enum Command {
     Ping {
         reply: Reply<Result<(), SendError>>,
     },
-    Presence(PresenceStatus),
-    Join(Id),
-    Leave(Id),
+    Presence(PresenceStatus, Reply<()>),
+    Join(Id, Reply<()>),
+    Leave(Id, Reply<()>),
     Metrics(Reply<Metrics>),
 }
 
@@ -201,9 +201,18 @@ impl Driver {
             Command::Ping { reply } => {
                 let _ = reply.send(engine.ping(now));
             }
-            Command::Presence(status) => engine.set_presence(status),
-            Command::Join(conversation) => engine.join(conversation),
-            Command::Leave(conversation) => engine.leave(conversation),
+            Command::Presence(status, done) => {
+                engine.set_presence(status);
+                let _ = done.send(());
+            }
+            Command::Join(conversation, done) => {
+                engine.join(conversation);
+                let _ = done.send(());
+            }
+            Command::Leave(conversation, done) => {
+                engine.leave(conversation);
+                let _ = done.send(());
+            }
             Command::Metrics(reply) => {
                 let _ = reply.send(engine.metrics(now));
             }

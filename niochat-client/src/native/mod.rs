@@ -82,7 +82,7 @@ pub enum BuildError {
 /// let client = ClientBuilder::new("ws://127.0.0.1:8000/ws").token("my-jwt").build()?;
 /// let mut events = client.events();
 /// client.connect();
-/// client.join("conversation-1");
+/// client.join("conversation-1").await?;
 /// let ack = client.send_message("conversation-1", "Hello!").await?;
 /// println!("stored as {}", ack.message_id);
 /// while let Some(event) = events.next().await {
@@ -391,18 +391,29 @@ impl Client {
     }
 
     /// Announces presence now and after every reconnect.
-    pub fn set_presence(&self, status: PresenceStatus) {
-        self.command(Command::Presence(status));
+    ///
+    /// Resolves once the client has taken it (sent now, or remembered for the next connect);
+    /// fails only with [`SendError::Shutdown`].
+    pub async fn set_presence(&self, status: PresenceStatus) -> Result<(), SendError> {
+        self.request(|done| Command::Presence(status, done)).await
     }
 
     /// Joins a conversation now or at the next connect, and again after every reconnect.
-    pub fn join(&self, conversation: impl Into<Id>) {
-        self.command(Command::Join(conversation.into()));
+    ///
+    /// Resolves once the client has taken it (the `join` is written now, or at the next
+    /// connect); the server's answer arrives as an [`Event::Reply`].
+    pub async fn join(&self, conversation: impl Into<Id>) -> Result<(), SendError> {
+        let conversation = conversation.into();
+        self.request(|done| Command::Join(conversation, done)).await
     }
 
     /// Leaves a conversation.
-    pub fn leave(&self, conversation: impl Into<Id>) {
-        self.command(Command::Leave(conversation.into()));
+    ///
+    /// Resolves once the client has taken it.
+    pub async fn leave(&self, conversation: impl Into<Id>) -> Result<(), SendError> {
+        let conversation = conversation.into();
+        self.request(|done| Command::Leave(conversation, done))
+            .await
     }
 
     /// The current status.

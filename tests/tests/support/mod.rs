@@ -100,7 +100,10 @@ pub fn logs() {
 /// Joins `conversation` and waits for the server's `joined`.
 pub async fn join(client: &Client, events: &mut EventStream, conversation: &str) {
     use niochat_client::protocol::ServerFrame;
-    client.join(conversation);
+    client
+        .join(conversation)
+        .await
+        .expect("the client is alive");
     let conversation = niochat_client::protocol::Id::from(conversation);
     next_matching(events, |event| match event {
         Event::Reply(ServerFrame::Joined(reply))
