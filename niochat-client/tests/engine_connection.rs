@@ -435,3 +435,29 @@ fn the_last_close_code_and_reason_are_kept() {
         }))
     )));
 }
+
+#[test]
+fn unauthorized_waits_for_the_app_and_reconnect_tries_again_with_fresh_credentials() {
+    let mut harness = Harness::new(config());
+    harness.engine.connect(harness.now);
+    harness.pump();
+    harness.refuse(403);
+    harness.refuse(403);
+    assert_eq!(harness.engine.status(), &Status::Unauthorized);
+    harness.engine.network_available(harness.now);
+    harness.pump();
+    assert_eq!(
+        harness.token_requests.len(),
+        2,
+        "a network hint does not retry refused credentials"
+    );
+    harness.engine.reconnect(harness.now);
+    harness.pump();
+    assert_eq!(
+        harness.token_requests,
+        [false, true, false],
+        "the app signed in again: a new try"
+    );
+    harness.accept();
+    assert_eq!(harness.engine.status(), &Status::Connected);
+}

@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     Text(String),
+    /// A WebSocket ping frame, as uvicorn sends every 20 s.
+    Ping,
 }
 
 /// One live connection, as the server sees it.
@@ -44,6 +46,7 @@ pub(crate) struct State {
     pub(crate) frozen: watch::Sender<bool>,
     pub(crate) next_peer: AtomicU64,
     pub(crate) handshakes: AtomicU64,
+    pub(crate) pongs: AtomicU64,
 }
 
 impl State {
@@ -110,6 +113,7 @@ impl TestServer {
             frozen: watch::channel(false).0,
             next_peer: AtomicU64::new(1),
             handshakes: AtomicU64::new(0),
+            pongs: AtomicU64::new(0),
         });
         let listener = TcpListener::bind(address)
             .await
@@ -230,6 +234,24 @@ impl TestServer {
         {
             let _ = peer.sender.send(Outgoing::Text(text.to_owned()));
         }
+    }
+
+    /// Sends a WebSocket ping frame to every connection, as the real server's uvicorn does
+    /// (and closes connections that do not answer).
+    pub fn ping_all(&self) {
+        for peer in self
+            .state
+            .peers()
+            .values()
+            .filter(|peer| peer.user.is_some())
+        {
+            let _ = peer.sender.send(Outgoing::Ping);
+        }
+    }
+
+    /// How many WebSocket pong frames clients sent back.
+    pub fn pongs(&self) -> u64 {
+        self.state.pongs.load(Ordering::SeqCst)
     }
 
     /// Fault: sends a frame that is not JSON to every connection.

@@ -87,8 +87,12 @@ async fn serve_authenticated<S: AsyncRead + AsyncWrite + Unpin>(
         }
         tokio::select! {
             _ = frozen.changed() => continue,
-            Some(Outgoing::Text(text)) = outgoing.recv() => {
-                if socket.send(Message::text(text)).await.is_err() {
+            Some(out) = outgoing.recv() => {
+                let message = match out {
+                    Outgoing::Text(text) => Message::text(text),
+                    Outgoing::Ping => Message::Ping(b"niochat".to_vec().into()),
+                };
+                if socket.send(message).await.is_err() {
                     break;
                 }
             }
@@ -101,6 +105,9 @@ async fn serve_authenticated<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Pong(_))) => {
+                    state.pongs.fetch_add(1, Ordering::SeqCst);
+                }
                 Some(Ok(_)) => {}
             },
         }

@@ -395,3 +395,14 @@ fn the_client_handle_can_be_shared_across_threads_and_tasks() {
     fn sendable<T: Send + 'static>() {}
     sendable::<niochat_client::EventStream>();
 }
+
+#[tokio::test]
+async fn websocket_pings_from_the_server_are_answered() {
+    let server = TestServer::start().await;
+    let (_alice, _events) = connected(builder(&server, "alice")).await;
+    server.ping_all();
+    eventually("the client answers the ping with a pong", || {
+        server.pongs() == 1
+    })
+    .await;
+}
