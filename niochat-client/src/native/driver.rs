@@ -128,13 +128,13 @@ impl Driver {
                     Some(command) => self.command(command).await,
                     None => break,
                 },
-                token = wait(&mut self.token), if self.token.is_some() => {
-                    let (connection, _) = self.token.take().expect("selected");
+                (connection, token) = wait(&mut self.token), if self.token.is_some() => {
+                    self.token = None;
                     let token = token.map(Some).map_err(|error| error.0);
                     self.engine.handle_token(Instant::now(), connection, token);
                 }
-                opened = wait(&mut self.opening), if self.opening.is_some() => {
-                    let (connection, _) = self.opening.take().expect("selected");
+                (connection, opened) = wait(&mut self.opening), if self.opening.is_some() => {
+                    self.opening = None;
                     self.opened(connection, opened);
                 }
                 read = read(&mut self.live), if self.live.is_some() => self.read(read),
@@ -346,9 +346,10 @@ impl Driver {
     }
 }
 
-async fn wait<T>(pending: &mut Option<(ConnectionId, BoxFuture<T>)>) -> T {
+/// The pending future's output, with the connection it was for.
+async fn wait<T>(pending: &mut Option<(ConnectionId, BoxFuture<T>)>) -> (ConnectionId, T) {
     match pending {
-        Some((_, future)) => future.await,
+        Some((connection, future)) => (*connection, future.await),
         None => std::future::pending().await,
     }
 }
