@@ -54,3 +54,8 @@ pub use native::{
 };
 
 pub use auth::{AuthToken, SecretUrl};
+
+/// The README's Rust examples, compiled as doc tests so that they stay true.
+#[cfg(all(doctest, feature = "native"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
