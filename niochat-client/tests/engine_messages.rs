@@ -13,24 +13,15 @@ fn messages_sent_offline_wait_in_order_and_go_out_after_the_rejoin_before_newer_
     let mut harness = Harness::connected(config());
     harness.engine.join("c1".into());
     harness.drop_connection();
-    let first = harness
-        .engine
-        .send_message(harness.now, "c1".into(), "one")
-        .unwrap();
-    let second = harness
-        .engine
-        .send_message(harness.now, "c1".into(), "two")
-        .unwrap();
+    let first = harness.send("c1", "one");
+    let second = harness.send("c1", "two");
     harness.pump();
     assert_eq!(harness.states_of(first), [MessageState::Queued]);
     assert!(harness.sent_of("message").is_empty());
     harness.clear();
     harness.until_open_requested();
     harness.accept();
-    let third = harness
-        .engine
-        .send_message(harness.now, "c1".into(), "three")
-        .unwrap();
+    let third = harness.send("c1", "three");
     harness.pump();
     assert_eq!(
         harness.sent_types(),
@@ -98,14 +89,8 @@ fn a_full_queue_refuses_with_a_typed_error_and_loses_nothing_it_accepted() {
 #[test]
 fn a_message_whose_connection_died_before_its_ack_is_sent_again_exactly_once() {
     let mut harness = Harness::connected(config());
-    let acked = harness
-        .engine
-        .send_message(harness.now, "c".into(), "acked")
-        .unwrap();
-    let lost = harness
-        .engine
-        .send_message(harness.now, "c".into(), "lost")
-        .unwrap();
+    let acked = harness.send("c", "acked");
+    let lost = harness.send("c", "lost");
     harness.pump();
     harness.receive(ack("s1"));
     harness.drop_connection();
@@ -139,15 +124,9 @@ fn a_message_whose_connection_died_before_its_ack_is_sent_again_exactly_once() {
 #[test]
 fn an_unacknowledged_message_times_out_and_its_late_ack_is_not_given_to_the_next() {
     let mut harness = Harness::connected(config());
-    let slow = harness
-        .engine
-        .send_message(harness.now, "c".into(), "slow")
-        .unwrap();
+    let slow = harness.send("c", "slow");
     harness.advance(5 * SECOND);
-    let next = harness
-        .engine
-        .send_message(harness.now, "c".into(), "next")
-        .unwrap();
+    let next = harness.send("c", "next");
     harness.advance(5 * SECOND);
     assert_eq!(
         harness.states_of(slow).last(),
@@ -165,10 +144,7 @@ fn an_unacknowledged_message_times_out_and_its_late_ack_is_not_given_to_the_next
 #[test]
 fn a_message_the_server_rejects_fails_with_its_error() {
     let mut harness = Harness::connected(config());
-    let id = harness
-        .engine
-        .send_message(harness.now, "c".into(), "bad")
-        .unwrap();
+    let id = harness.send("c", "bad");
     harness.receive(json!({"type": "error", "error": "db down", "code": "MESSAGE_ERROR"}));
     assert_eq!(
         harness.states_of(id).last(),
@@ -351,10 +327,7 @@ fn a_known_id_with_new_content_is_an_update_not_a_duplicate() {
 fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
     let mut harness = Harness::connected(config());
     harness.engine.join("c".into());
-    harness
-        .engine
-        .send_message(harness.now, "c".into(), "mine")
-        .unwrap();
+    harness.send("c", "mine");
     harness.pump();
     harness.receive(ack("s9"));
     harness.drop_connection();

@@ -14,10 +14,7 @@ use support::{
 #[tokio::test]
 async fn two_clients_exchange_messages_with_server_ids() {
     let server = TestServer::start().await;
-    let (alice, mut alice_events) = connected(builder(&server, "alice")).await;
-    let (bob, mut bob_events) = connected(builder(&server, "bob")).await;
-    join(&alice, &mut alice_events, "c1").await;
-    join(&bob, &mut bob_events, "c1").await;
+    let [(alice, _), (_bob, mut bob_events)] = support::pair_in_room(&server, "c1").await;
     let ack = alice
         .send_message("c1", "hello bob")
         .await
@@ -43,10 +40,8 @@ async fn two_clients_exchange_messages_with_server_ids() {
 #[tokio::test]
 async fn messages_sent_while_the_server_dropped_everyone_arrive_once_in_order_with_acks() {
     let server = TestServer::start().await;
-    let (alice, mut alice_events) = connected(builder(&server, "alice")).await;
-    let (bob, mut bob_events) = connected(builder(&server, "bob")).await;
-    join(&alice, &mut alice_events, "c1").await;
-    join(&bob, &mut bob_events, "c1").await;
+    let [(alice, mut alice_events), (_bob, mut bob_events)] =
+        support::pair_in_room(&server, "c1").await;
     alice.send_message("c1", "before").await.unwrap();
     assert_eq!(messages(&mut bob_events, 1).await, ["before"]);
 

@@ -82,6 +82,14 @@ impl Harness {
         self
     }
 
+    /// Sends a chat message now (or queues it), which must be accepted.
+    pub fn send(&mut self, conversation: &str, content: &str) -> ClientMessageId {
+        let sent = self
+            .engine
+            .send_message(self.now, conversation.into(), content);
+        sent.unwrap_or_else(|error| panic!("{content:?} refused: {error}"))
+    }
+
     /// Carries out every pending action: answers token requests, records the rest.
     pub fn pump(&mut self) {
         while let Some(action) = self.engine.poll_action() {

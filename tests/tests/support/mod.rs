@@ -131,3 +131,12 @@ pub fn drain(events: &mut EventStream) -> Vec<Event> {
     use futures_util::FutureExt;
     std::iter::from_fn(|| events.next().now_or_never().flatten()).collect()
 }
+
+/// Alice and Bob, connected and both joined to `conversation`, with their event streams.
+pub async fn pair_in_room(server: &TestServer, conversation: &str) -> [(Client, EventStream); 2] {
+    let (alice, mut alice_events) = connected(builder(server, "alice")).await;
+    let (bob, mut bob_events) = connected(builder(server, "bob")).await;
+    join(&alice, &mut alice_events, conversation).await;
+    join(&bob, &mut bob_events, conversation).await;
+    [(alice, alice_events), (bob, bob_events)]
+}
