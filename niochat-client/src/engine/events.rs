@@ -58,6 +58,18 @@ pub enum MessageState {
     Failed(SendError),
 }
 
+impl MessageState {
+    /// The final result, once there is one: the acknowledgement, or why the message failed.
+    /// `None` while the message is still queued or in flight.
+    pub fn outcome(&self) -> Option<Result<MessageAck, SendError>> {
+        match self {
+            MessageState::Queued | MessageState::Sent => None,
+            MessageState::Acknowledged(ack) => Some(Ok(ack.clone())),
+            MessageState::Failed(error) => Some(Err(error.clone())),
+        }
+    }
+}
+
 /// Why a command could not be carried out, or a message was not delivered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -146,4 +158,26 @@ pub enum Event {
     Unknown(Value),
     /// A frame that could not be read. The connection stays up.
     Malformed(DecodeError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_acknowledged_and_failed_are_final() {
+        assert_eq!(MessageState::Queued.outcome(), None);
+        assert_eq!(MessageState::Sent.outcome(), None);
+        let ack = MessageAck {
+            conversation_id: "c".into(),
+            message_id: "m".into(),
+            timestamp: None,
+        };
+        assert_eq!(
+            MessageState::Acknowledged(ack.clone()).outcome(),
+            Some(Ok(ack))
+        );
+        let failed = MessageState::Failed(SendError::Shutdown);
+        assert_eq!(failed.outcome(), Some(Err(SendError::Shutdown)));
+    }
 }

@@ -18,7 +18,7 @@ use super::{BoxFuture, TokenProvider};
 use crate::AuthToken;
 use crate::engine::{
     Action, ClientMessageId, ConnectionError, ConnectionId, Engine, EngineConfig, Event,
-    MessageAck, MessageState, Metrics, SendError, Status, TransportEvent,
+    MessageAck, Metrics, SendError, Status, TransportEvent,
 };
 use crate::protocol::{Id, PresenceStatus, WireCodec};
 
@@ -320,22 +320,11 @@ impl Driver {
             Event::Status(status) => {
                 self.status.send_replace(status.clone());
             }
-            Event::Outgoing {
-                id,
-                state: MessageState::Acknowledged(ack),
-                ..
-            } => {
-                if let Some(waiter) = self.ack_waiters.remove(id) {
-                    let _ = waiter.send(Ok(ack.clone()));
-                }
-            }
-            Event::Outgoing {
-                id,
-                state: MessageState::Failed(error),
-                ..
-            } => {
-                if let Some(waiter) = self.ack_waiters.remove(id) {
-                    let _ = waiter.send(Err(error.clone()));
+            Event::Outgoing { id, state, .. } => {
+                if let Some(outcome) = state.outcome()
+                    && let Some(waiter) = self.ack_waiters.remove(id)
+                {
+                    let _ = waiter.send(outcome);
                 }
             }
             _ => {}

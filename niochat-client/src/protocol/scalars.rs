@@ -22,13 +22,6 @@ pub enum Id {
     Number(i64),
 }
 
-impl Id {
-    /// The id as text (numbers are formatted in decimal).
-    pub fn to_text(&self) -> String {
-        self.to_string()
-    }
-}
-
 impl PartialEq for Id {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
