@@ -354,9 +354,7 @@ fn a_failing_token_provider_backs_off_instead_of_spinning() {
 fn events_of_old_connections_are_ignored() {
     let mut harness = Harness::connected(config());
     let old = harness.live.unwrap();
-    harness.drop_connection();
-    harness.until_open_requested();
-    harness.accept();
+    harness.reconnect_after_drop();
     harness.clear();
     harness.transport(
         old,

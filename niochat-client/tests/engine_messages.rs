@@ -276,9 +276,7 @@ fn sync_merges_missed_messages_in_order_without_duplicates_before_newer_live_one
     harness.engine.join("c1".into());
     harness.receive(message("m1", "c1", "one", "2025-12-07T10:00:01"));
     harness.receive(message("m2", "c1", "two", "2025-12-07T10:00:02"));
-    harness.drop_connection();
-    harness.until_open_requested();
-    harness.accept();
+    harness.reconnect_after_drop();
     harness.clear();
     // A live message overtakes the sync reply: it is held back.
     harness.receive(message("m5", "c1", "five", "2025-12-07T10:00:05"));
@@ -330,9 +328,7 @@ fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
     harness.send("c", "mine");
     harness.pump();
     harness.receive(ack("s9"));
-    harness.drop_connection();
-    harness.until_open_requested();
-    harness.accept();
+    harness.reconnect_after_drop();
     assert_eq!(harness.sent_of("sync")[0]["last_message_id"], "s9");
     harness.clear();
     harness.receive(
@@ -346,16 +342,12 @@ fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
 fn a_sync_that_fails_or_never_answers_releases_the_held_messages() {
     let mut harness = Harness::connected(config());
     harness.engine.join("c".into());
-    harness.drop_connection();
-    harness.until_open_requested();
-    harness.accept();
+    harness.reconnect_after_drop();
     harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
     harness.receive(json!({"type": "error", "error": "no", "code": "SYNC_ERROR"}));
     assert_eq!(harness.delivered(), ["held"]);
 
-    harness.drop_connection();
-    harness.until_open_requested();
-    harness.accept();
+    harness.reconnect_after_drop();
     harness.clear();
     harness.receive(message("m2", "c", "held again", "2025-12-07T10:00:02"));
     harness.advance(10 * SECOND);
@@ -440,9 +432,7 @@ fn live_only_commands_say_not_connected_when_offline() {
 fn leaving_during_a_sync_releases_what_it_held_back() {
     let mut harness = Harness::connected(config());
     harness.engine.join("c".into());
-    harness.drop_connection();
-    harness.until_open_requested();
-    harness.accept();
+    harness.reconnect_after_drop();
     harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
     harness.engine.leave("c".into());
     harness.pump();

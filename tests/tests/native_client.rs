@@ -217,11 +217,7 @@ async fn refused_handshakes_are_retried_with_backoff() {
     let client = builder(&server, "alice").build().unwrap();
     let mut events = client.events();
     client.connect();
-    let refused = next_matching(&mut events, |event| match event {
-        Event::Status(Status::Error(error)) => Some(error.clone()),
-        _ => None,
-    })
-    .await;
+    let refused = next_error(&mut events).await;
     assert_eq!(refused, ConnectionError::HandshakeRefused { status: 503 });
     wait_status(&client, |status| *status == Status::Connected).await;
     assert_eq!(server.handshakes(), 3);
@@ -315,11 +311,7 @@ async fn wss_endpoints_use_tls_and_fail_with_a_typed_error_against_a_plain_serve
         .unwrap();
     let mut events = client.events();
     client.connect();
-    let error = next_matching(&mut events, |event| match event {
-        Event::Status(Status::Error(error)) => Some(error.clone()),
-        _ => None,
-    })
-    .await;
+    let error = next_error(&mut events).await;
     assert!(
         matches!(error, ConnectionError::ConnectFailed(_)),
         "{error:?}"
@@ -400,4 +392,50 @@ async fn websocket_pings_from_the_server_are_answered() {
         server.pongs() == 1
     })
     .await;
+}
+
+#[tokio::test]
+async fn typing_read_receipts_presence_and_pings_travel_between_real_clients() {
+    use niochat_client::protocol::PresenceStatus;
+    let server = TestServer::start().await;
+    let [(alice, _), (bob, mut bob_events)] = support::pair_in_room(&server, "c1").await;
+    alice.set_typing("c1", true).await.unwrap();
+    let typing = next_matching(&mut bob_events, |event| match event {
+        Event::Typing(typing) => Some(typing.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!((typing.user_id, typing.is_typing), ("alice".into(), true));
+
+    let ack = alice.send_message("c1", "read me").await.unwrap();
+    alice.set_presence(PresenceStatus::Away).await.unwrap();
+    let presence = next_matching(&mut bob_events, |event| match event {
+        Event::Presence(presence) => Some(presence.status.clone()),
+        _ => None,
+    });
+    assert_eq!(presence.await, PresenceStatus::Away);
+
+    let mut alice_events = alice.events();
+    bob.mark_read("c1", ack.message_id.clone()).await.unwrap();
+    let receipt = next_matching(&mut alice_events, |event| match event {
+        Event::Read(receipt) => Some(receipt.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        (receipt.user_id, receipt.message_id),
+        ("bob".into(), ack.message_id)
+    );
+
+    alice.ping().await.unwrap();
+    alice.resume(); // connected: a probe ping
+    let measured = tokio::time::timeout(support::PATIENCE, async {
+        loop {
+            if let Some(rtt) = alice.metrics().await.unwrap().rtt {
+                return rtt;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    assert!(measured.await.expect("a pong measured the round trip") < support::PATIENCE);
 }

@@ -193,6 +193,13 @@ impl Harness {
         );
     }
 
+    /// The server drops the connection; the engine's next attempt succeeds.
+    pub fn reconnect_after_drop(&mut self) {
+        self.drop_connection();
+        self.until_open_requested();
+        self.accept();
+    }
+
     /// A text frame from the server on the open connection.
     pub fn receive(&mut self, frame: Value) {
         self.receive_text(frame.to_string());
