@@ -1,31 +1,33 @@
 //! # niochat-client
 //!
-//! A real-time chat client SDK. Three layers, each usable on its own:
+//! A real-time chat client SDK: one client for several chat backends, that never loses a
+//! message and recovers from bad networks by itself. Layers, each usable on its own:
 //!
-//! - [`protocol`]: every frame of protocol 001 in both directions as a Rust type, and the
-//!   [`WireCodec`](protocol::WireCodec) that reads and writes them. The decoder survives what real
-//!   servers send: integer or string ids, naive / `Z` / offset timestamps, unknown frames.
+//! - [`model`]: the chat vocabulary every backend is translated into (messages, typing, read
+//!   receipts, presence), written to survive what real servers send.
+//! - [`dialect`]: one module per backend behind one seam — protocol 001
+//!   ([`dialect::renum`]), Socket.IO ([`dialect::socket_io`], with the
+//!   [`PyTake`](dialect::pytake) preset). Choose one with [`ClientBuilder::backend`].
 //! - [`engine`]: the connection logic (status, reconnection with backoff, the offline queue,
-//!   acknowledgements, keep-alive, re-join and sync, de-duplication, token refresh) as a pure
-//!   state machine: it is fed commands, transport events and the current time, and returns
-//!   actions. No I/O, no clock, no async runtime, so it runs the same natively, in the browser
-//!   and behind FFI, and is tested on a virtual clock.
-//! - the native client (feature `native`, on by default): [`Client`], a tokio +
-//!   tokio-tungstenite driver around the engine, with `ws://` and `wss://` (rustls).
+//!   one ledger of requests and answers, keep-alive, re-join and sync, de-duplication, token
+//!   refresh) as a pure state machine fed with events and the current time.
+//! - [`core`]: the runtime-free client around the engine — [`Client`], [`ClientBuilder`],
+//!   completions, event fan-out, status — shared by every driver and binding.
+//! - the native driver (feature `native`, on by default): [`ClientBuilder::build`] runs the
+//!   core on tokio + tokio-tungstenite, with `ws://` and `wss://` (rustls).
 //!
 //! Secrets stay secret: [`AuthToken`] and [`SecretUrl`] print `***` for the token everywhere.
 //!
 //! ```no_run
 //! # #[cfg(feature = "native")]
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use niochat_client::ClientBuilder;
-//! use niochat_client::engine::{Event, Status};
+//! use niochat_client::{ClientBuilder, Event, Status};
 //!
 //! let client = ClientBuilder::new("wss://chat.example.com/ws").token("jwt").build()?;
 //! let mut events = client.events();
 //! client.connect();
 //! client.join("conversation-1").await?;
-//! // Offline, this waits in the queue and goes out after the next connect.
+//! // Offline, this waits in the queue and goes out after the reconnect.
 //! let ack = client.send_message("conversation-1", "Hello!").await?;
 //! println!("stored as {} at {:?}", ack.message_id, ack.timestamp);
 //! while let Some(event) = events.next().await {
@@ -40,20 +42,27 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod core;
+pub mod dialect;
 pub mod engine;
-pub mod protocol;
+pub mod model;
 
 #[cfg(feature = "native")]
 mod native;
 
-#[cfg(feature = "native")]
-pub use native::{
-    BoxFuture, BuildError, Client, ClientBuilder, EventStream, TokenError, TokenProvider,
-};
-
 pub use auth::{AuthToken, SecretUrl};
+pub use core::{
+    BuildError, Client, ClientBuilder, EventStream, StatusStream, TokenError, TokenProvider,
+};
+pub use dialect::Backend;
+pub use engine::{
+    ClientMessageId, CommandError, ConnectionError, ConnectionErrorKind, DeliveryError, Event,
+    GapReason, MessageAck, MessageState, Metrics, Origin, Refused, Status, StopReason,
+};
+pub use model::{ChatMessage, Content, Id, PresenceStatus, Timestamp};
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
 #[cfg(all(doctest, feature = "native"))]

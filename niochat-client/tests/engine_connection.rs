@@ -6,8 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use niochat_client::AuthToken;
-use niochat_client::engine::{ConnectionError, Event, Jitter, Status, backoff_ceiling};
+use niochat_client::engine::{Jitter, TransportEvent, backoff_ceiling};
+use niochat_client::{AuthToken, ConnectionErrorKind, Status};
 use serde_json::json;
 use support::{Harness, SECOND, config};
 
@@ -20,7 +20,13 @@ fn connecting_opens_the_endpoint_with_the_token_in_the_query_and_never_prints_it
     let url = &harness.opened[0];
     assert_eq!(url.expose(), "ws://127.0.0.1:9/ws?token=jwt-secret");
     assert_eq!(url.to_string(), "ws://127.0.0.1:9/ws?token=***");
-    harness.accept();
+    harness.open_socket();
+    assert_eq!(
+        harness.engine.status(),
+        &Status::Connecting,
+        "an open socket is not a session yet"
+    );
+    harness.receive(json!({"type": "connected", "user_id": "me"}));
     assert_eq!(harness.status_names(), ["connecting", "connected"]);
     let everything = format!(
         "{:?} {:?} {:?}",
@@ -215,13 +221,12 @@ fn a_silent_connection_is_declared_dead_within_interval_plus_timeout() {
     assert_eq!(harness.engine.status(), &Status::Connected);
     harness.advance(Duration::from_millis(1));
     assert_eq!(harness.closes, [(live, 4000)]);
-    let statuses = harness.statuses();
     assert_eq!(
-        statuses[0],
-        Status::Error(ConnectionError::KeepAliveTimeout(10 * SECOND))
+        harness.error_kinds(),
+        [ConnectionErrorKind::KeepAliveTimeout(10 * SECOND)]
     );
     assert!(matches!(
-        statuses[1],
+        harness.statuses()[1],
         Status::Reconnecting { attempt: 1, .. }
     ));
     assert_eq!(harness.elapsed(), 40 * SECOND);
@@ -239,6 +244,7 @@ fn any_frame_proves_the_connection_alive_and_pongs_measure_the_round_trip() {
         }
         harness.advance(Duration::from_millis(40));
         harness.receive(json!({"type": "pong", "timestamp": "2025-12-07T10:00:00"}));
+        harness.receive(json!({"type": "message", "message": {"id": format!("m{round}"), "conversation_id": "c", "content": "any frame"}}));
     }
     assert_eq!(harness.engine.status(), &Status::Connected);
     assert_eq!(
@@ -256,8 +262,8 @@ fn a_network_hint_while_connected_probes_the_connection() {
     assert_eq!(harness.sent_types(), ["ping"]);
     harness.advance(10 * SECOND);
     assert!(matches!(
-        harness.statuses()[0],
-        Status::Error(ConnectionError::KeepAliveTimeout(_))
+        harness.error_kinds()[0],
+        ConnectionErrorKind::KeepAliveTimeout(_)
     ));
 }
 
@@ -268,11 +274,55 @@ fn a_handshake_that_never_completes_times_out() {
     harness.pump();
     let attempt = harness.opening.unwrap();
     harness.advance(10 * SECOND);
-    assert_eq!(harness.closes, [(attempt, 1000)]);
-    assert!(
-        harness
-            .statuses()
-            .contains(&Status::Error(ConnectionError::ConnectTimeout(10 * SECOND)))
+    assert_eq!(harness.closes, [(attempt, 4000)]);
+    assert_eq!(
+        harness.error_kinds(),
+        [ConnectionErrorKind::Timeout(10 * SECOND)]
+    );
+}
+
+#[test]
+fn a_socket_whose_session_never_becomes_ready_times_out_too() {
+    let mut harness = Harness::new(config());
+    harness.engine.connect(harness.now);
+    harness.pump();
+    harness.advance(3 * SECOND);
+    harness.open_socket();
+    let socket = harness.live.unwrap();
+    harness.advance(7 * SECOND - Duration::from_millis(1));
+    assert_eq!(harness.engine.status(), &Status::Connecting);
+    harness.advance(Duration::from_millis(1));
+    assert_eq!(
+        harness.closes,
+        [(socket, 4000)],
+        "10 s for the socket and the session"
+    );
+    assert_eq!(
+        harness.error_kinds(),
+        [ConnectionErrorKind::Timeout(10 * SECOND)]
+    );
+}
+
+#[test]
+fn a_token_provider_that_never_answers_times_out_into_the_backoff_schedule() {
+    let mut harness = Harness::new(config()).with_silent_tokens();
+    harness.engine.connect(harness.now);
+    harness.pump();
+    assert_eq!(harness.token_requests, [false]);
+    harness.advance(15 * SECOND);
+    assert_eq!(
+        harness.error_kinds(),
+        [ConnectionErrorKind::TokenTimeout(15 * SECOND)]
+    );
+    assert!(matches!(
+        harness.engine.status(),
+        Status::Reconnecting { attempt: 1, .. }
+    ));
+    harness.advance(SECOND);
+    assert_eq!(
+        harness.token_requests,
+        [false, false],
+        "asked again after the delay"
     );
 }
 
@@ -328,8 +378,8 @@ fn other_handshake_refusals_back_off_like_any_failure() {
     harness.pump();
     harness.refuse(503);
     assert_eq!(
-        harness.statuses()[1],
-        Status::Error(ConnectionError::HandshakeRefused { status: 503 })
+        harness.error_kinds(),
+        [ConnectionErrorKind::HttpStatus(503)]
     );
     assert_eq!(harness.until_open_requested(), SECOND);
 }
@@ -339,13 +389,15 @@ fn a_failing_token_provider_backs_off_instead_of_spinning() {
     let mut harness = Harness::new(config()).with_tokens(|_| Err("identity service down".into()));
     harness.engine.connect(harness.now);
     harness.pump();
-    assert!(
-        harness
-            .statuses()
-            .contains(&Status::Error(ConnectionError::TokenUnavailable(
-                "identity service down".into()
-            )))
+    assert_eq!(
+        harness.error_kinds(),
+        [ConnectionErrorKind::TokenUnavailable]
     );
+    let Some(Status::Error(error)) = harness.statuses().into_iter().nth(1) else {
+        panic!("{:?}", harness.statuses())
+    };
+    let source = std::error::Error::source(&error).expect("the provider's reason");
+    assert_eq!(source.to_string(), "identity service down");
     harness.advance(SECOND);
     assert_eq!(harness.token_requests.len(), 2);
 }
@@ -358,13 +410,11 @@ fn events_of_old_connections_are_ignored() {
     harness.clear();
     harness.transport(
         old,
-        niochat_client::engine::TransportEvent::Frame(
-            support::message("x", "c", "ghost", "").to_string(),
-        ),
+        TransportEvent::Frame(support::message("x", "c", "ghost", "").to_string()),
     );
     harness.transport(
         old,
-        niochat_client::engine::TransportEvent::Closed {
+        TransportEvent::Closed {
             code: None,
             reason: String::new(),
         },
@@ -374,64 +424,76 @@ fn events_of_old_connections_are_ignored() {
 }
 
 #[test]
-fn metrics_report_reconnects_outage_time_and_the_last_close() {
+fn metrics_keep_the_last_real_close_apart_from_later_failed_attempts() {
     let mut harness = Harness::connected(config());
     harness.advance(20 * SECOND);
-    let live = harness.live.take().unwrap();
-    harness.transport(
-        live,
-        niochat_client::engine::TransportEvent::Closed {
-            code: Some(1012),
-            reason: "restart".into(),
-        },
-    );
+    harness.close_connection(Some(1012), "restart");
     harness.until_open_requested();
     harness.fail();
+    harness.until_open_requested();
+    harness.fail();
+    let metrics = harness.engine.metrics(harness.now);
+    let close = metrics.last_close.expect("the restart's close");
+    assert_eq!((close.code, close.reason.as_str()), (Some(1012), "restart"));
+    assert_eq!(
+        metrics.last_error.map(|error| error.kind().clone()),
+        Some(ConnectionErrorKind::Refused),
+        "the latest failure, kept apart"
+    );
+    assert_eq!(metrics.rtt, None, "no ping answered yet");
     harness.until_open_requested();
     harness.accept();
     harness.advance(5 * SECOND);
     let metrics = harness.engine.metrics(harness.now);
     assert_eq!(metrics.reconnects, 1);
-    assert_eq!(metrics.time_reconnecting, 3 * SECOND);
-    assert_eq!(metrics.connected_for, Some(5 * SECOND));
     assert_eq!(
-        metrics.last_close_code, None,
-        "the last failure was the refused attempt"
+        metrics.time_reconnecting,
+        7 * SECOND,
+        "1 + 2 + 4 s of backoff"
     );
-    assert!(
-        metrics
-            .last_close_reason
-            .unwrap()
-            .contains("connection refused")
+    assert_eq!(metrics.connected_for, Some(5 * SECOND));
+    assert_eq!(metrics.last_close.unwrap().code, Some(1012));
+}
+
+#[test]
+fn a_close_frame_reaches_the_app_as_a_typed_error() {
+    let mut harness = Harness::connected(config());
+    harness.close_connection(Some(1011), "oops");
+    assert_eq!(
+        harness.error_kinds(),
+        [ConnectionErrorKind::Closed {
+            code: Some(1011),
+            reason: "oops".into()
+        }]
+    );
+    let Some(Status::Error(error)) = harness.statuses().into_iter().next() else {
+        panic!()
+    };
+    assert_eq!(
+        error.to_string(),
+        "the connection closed with code 1011 (oops)"
     );
 }
 
 #[test]
-fn the_last_close_code_and_reason_are_kept() {
-    let mut harness = Harness::connected(config());
-    let live = harness.live.take().unwrap();
-    harness.transport(
-        live,
-        niochat_client::engine::TransportEvent::Closed {
-            code: Some(1011),
-            reason: "oops".into(),
-        },
-    );
-    let metrics = harness.engine.metrics(harness.now);
-    assert_eq!(
-        (
-            metrics.last_close_code,
-            metrics.last_close_reason.as_deref()
-        ),
-        (Some(1011), Some("oops"))
-    );
-    assert!(harness.events.iter().any(|event| matches!(
-        event,
-        Event::Status(Status::Error(ConnectionError::Closed {
-            code: Some(1011),
-            ..
-        }))
-    )));
+fn settings_that_would_panic_or_spin_are_refused() {
+    use niochat_client::dialect::Backend;
+    use niochat_client::engine::{ConfigError, Engine};
+    let mut zero = config();
+    zero.reconnect.initial_delay = Duration::ZERO;
+    assert!(matches!(
+        Engine::new(zero, Backend::Renum.protocol()),
+        Err(ConfigError::Zero { .. })
+    ));
+    let mut huge = config();
+    huge.connect_timeout = Duration::MAX;
+    assert!(matches!(
+        Engine::new(huge, Backend::Renum.protocol()),
+        Err(ConfigError::TooLong { .. })
+    ));
+    let mut empty = config();
+    empty.queue_capacity = 0;
+    assert!(Engine::new(empty, Backend::Renum.protocol()).is_err());
 }
 
 #[test]

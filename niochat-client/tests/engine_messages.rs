@@ -1,28 +1,39 @@
-//! The engine's message handling on a virtual clock: the offline queue, acknowledgements and
-//! resends, typing, read receipts, presence, re-join, sync and de-duplication, bad input.
+//! The engine's message handling on a virtual clock, on protocol 001: the offline queue, one
+//! ledger of requests and answers, resends, typing, read receipts, presence, re-join, sync and
+//! de-duplication, bad input.
 
 mod support;
 
-use niochat_client::engine::{Event, MessageAck, MessageState, Origin, SendError, Status};
-use niochat_client::protocol::{DecodeError, ErrorCode, Id, PresenceStatus};
+use niochat_client::dialect::Rejection;
+use niochat_client::engine::{MessageAck, Reply};
+use niochat_client::model::ErrorCode;
+use niochat_client::{
+    DeliveryError, Event, Id, MessageState, Origin, PresenceStatus, Refused, Status,
+};
 use serde_json::json;
-use support::{Harness, SECOND, ack, chat, config, message};
+use support::{Harness, SECOND, ack, chat, config, error, joined, message};
+
+fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
+    match state {
+        Some(MessageState::Acknowledged(ack)) => Some(ack.message_id.to_string()),
+        _ => None,
+    }
+}
 
 #[test]
 fn messages_sent_offline_wait_in_order_and_go_out_after_the_rejoin_before_newer_ones() {
     let mut harness = Harness::connected(config());
-    harness.engine.join("c1".into());
+    harness.engine.join(harness.now, "c1".into()).unwrap();
+    harness.receive(joined("c1"));
     harness.drop_connection();
     let first = harness.send("c1", "one");
     let second = harness.send("c1", "two");
-    harness.pump();
     assert_eq!(harness.states_of(first), [MessageState::Queued]);
     assert!(harness.sent_of("message").is_empty());
     harness.clear();
     harness.until_open_requested();
     harness.accept();
     let third = harness.send("c1", "three");
-    harness.pump();
     assert_eq!(
         harness.sent_types(),
         ["join", "sync", "message", "message", "message"]
@@ -33,6 +44,8 @@ fn messages_sent_offline_wait_in_order_and_go_out_after_the_rejoin_before_newer_
         .map(|frame| frame["content"].clone())
         .collect();
     assert_eq!(contents, ["one", "two", "three"]);
+    harness.receive(joined("c1"));
+    harness.receive(json!({"type": "sync_data", "conversation_id": "c1", "messages": []}));
     for (id, server_id) in [(first, "s1"), (second, "s2"), (third, "s3")] {
         harness.receive(ack(server_id));
         let states = harness.states_of(id);
@@ -44,6 +57,7 @@ fn messages_sent_offline_wait_in_order_and_go_out_after_the_rejoin_before_newer_
             message_id,
             conversation_id,
             timestamp,
+            ..
         }) = acknowledged
         else {
             panic!("{states:?}")
@@ -58,25 +72,69 @@ fn messages_sent_offline_wait_in_order_and_go_out_after_the_rejoin_before_newer_
 }
 
 #[test]
+fn an_error_answer_of_any_code_settles_its_own_message_and_never_the_next() {
+    // Against the real server: an empty message was answered with VALIDATION_ERROR, which
+    // used to shift every later acknowledgement by one.
+    let mut harness = Harness::connected(config());
+    let ids: Vec<_> = ["zero", "one", "two", "three"]
+        .iter()
+        .map(|content| harness.send("c", content))
+        .collect();
+    harness.receive(error("VALIDATION_ERROR", "Message content cannot be empty"));
+    for server_id in ["s1", "s2", "s3"] {
+        harness.receive(ack(server_id));
+    }
+    assert_eq!(
+        harness.states_of(ids[0]).last(),
+        Some(&MessageState::Failed(DeliveryError::Rejected(Rejection {
+            code: Some(ErrorCode::ValidationError),
+            message: "Message content cannot be empty".into(),
+        })))
+    );
+    for (id, server_id) in ids[1..].iter().zip(["s1", "s2", "s3"]) {
+        assert_eq!(
+            acknowledged_as(harness.states_of(*id).last()).as_deref(),
+            Some(server_id)
+        );
+    }
+    assert_eq!(
+        harness.engine.metrics(harness.now).in_flight,
+        0,
+        "nothing left open"
+    );
+    harness.advance(20 * SECOND);
+    assert_eq!(harness.engine.status(), &Status::Connected);
+}
+
+#[test]
+fn empty_messages_are_refused_before_queueing() {
+    let mut harness = Harness::connected(config());
+    for empty in ["", "   ", "\n\t"] {
+        assert_eq!(
+            harness.engine.send_message(harness.now, "c".into(), empty),
+            Err(Refused::Empty)
+        );
+    }
+    assert!(harness.sent.is_empty());
+}
+
+#[test]
 fn a_full_queue_refuses_with_a_typed_error_and_loses_nothing_it_accepted() {
     let mut config = config();
     config.queue_capacity = 3;
     let mut harness = Harness::new(config);
+    harness.engine.connect(harness.now);
+    harness.pump();
     for n in 0..3 {
-        harness
-            .engine
-            .send_message(harness.now, "c".into(), format!("m{n}"))
-            .unwrap();
+        harness.send("c", &format!("m{n}"));
     }
     assert_eq!(
         harness
             .engine
             .send_message(harness.now, "c".into(), "overflow"),
-        Err(SendError::QueueFull { capacity: 3 })
+        Err(Refused::QueueFull { capacity: 3 })
     );
     assert_eq!(harness.engine.metrics(harness.now).queue_depth, 3);
-    harness.engine.connect(harness.now);
-    harness.pump();
     harness.accept();
     let contents: Vec<_> = harness
         .sent_of("message")
@@ -91,7 +149,6 @@ fn a_message_whose_connection_died_before_its_ack_is_sent_again_exactly_once() {
     let mut harness = Harness::connected(config());
     let acked = harness.send("c", "acked");
     let lost = harness.send("c", "lost");
-    harness.pump();
     harness.receive(ack("s1"));
     harness.drop_connection();
     assert_eq!(
@@ -112,8 +169,9 @@ fn a_message_whose_connection_died_before_its_ack_is_sent_again_exactly_once() {
         .collect();
     assert_eq!(resent, ["lost"]);
     harness.receive(ack("s2"));
-    assert!(
-        matches!(&harness.states_of(lost)[..], [MessageState::Sent, MessageState::Acknowledged(ack)] if ack.message_id == Id::from("s2"))
+    assert_eq!(
+        acknowledged_as(harness.states_of(lost).last()).as_deref(),
+        Some("s2")
     );
     assert!(
         harness.states_of(acked).is_empty(),
@@ -122,71 +180,199 @@ fn a_message_whose_connection_died_before_its_ack_is_sent_again_exactly_once() {
 }
 
 #[test]
-fn an_unacknowledged_message_times_out_and_its_late_ack_is_not_given_to_the_next() {
+fn an_overdue_answer_replaces_the_connection_and_the_message_goes_out_again() {
     let mut harness = Harness::connected(config());
+    let old = harness.live.unwrap();
     let slow = harness.send("c", "slow");
-    harness.advance(5 * SECOND);
-    let next = harness.send("c", "next");
-    harness.advance(5 * SECOND);
+    harness.advance(10 * SECOND);
+    assert_eq!(harness.closes, [(old, 4000)], "out of step: not trusted");
     assert_eq!(
-        harness.states_of(slow).last(),
-        Some(&MessageState::Failed(SendError::AckTimeout {
-            timeout_ms: 10_000
-        }))
+        harness.error_kinds(),
+        [niochat_client::ConnectionErrorKind::AnswerOverdue(
+            10 * SECOND
+        )]
     );
-    harness.receive(ack("late-for-slow"));
-    harness.receive(ack("for-next"));
-    assert!(
-        matches!(harness.states_of(next).last(), Some(MessageState::Acknowledged(ack)) if ack.message_id == Id::from("for-next"))
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_of("message").len(),
+        2,
+        "written again on the new connection"
+    );
+    // The old connection's late answer cannot reach the new ledger.
+    harness.transport(
+        old,
+        niochat_client::engine::TransportEvent::Frame(ack("late").to_string()),
+    );
+    harness.receive(ack("s2"));
+    assert_eq!(
+        acknowledged_as(harness.states_of(slow).last()).as_deref(),
+        Some("s2")
     );
 }
 
 #[test]
-fn a_message_the_server_rejects_fails_with_its_error() {
+fn a_message_that_is_never_answered_fails_after_three_timeouts_instead_of_looping() {
     let mut harness = Harness::connected(config());
-    let id = harness.send("c", "bad");
-    harness.receive(json!({"type": "error", "error": "db down", "code": "MESSAGE_ERROR"}));
+    let unanswered = harness.send("c", "into the void");
+    for _ in 0..2 {
+        harness.advance(10 * SECOND);
+        harness.until_open_requested();
+        harness.accept();
+    }
+    harness.advance(10 * SECOND);
     assert_eq!(
-        harness.states_of(id).last(),
-        Some(&MessageState::Failed(SendError::Rejected {
-            code: ErrorCode::MessageError,
-            error: "db down".into()
+        harness.states_of(unanswered).last(),
+        Some(&MessageState::Failed(DeliveryError::AckTimeout {
+            timeout: 10 * SECOND
         }))
     );
+    harness.until_open_requested();
+    harness.accept();
+    assert!(
+        harness.sent_of("message").len() == 3,
+        "written three times, then given up"
+    );
+    harness.advance(20 * SECOND);
+    assert_eq!(harness.engine.status(), &Status::Connected);
+    assert_eq!(harness.engine.metrics(harness.now).queue_depth, 0);
+}
+
+#[test]
+fn an_answer_that_cannot_answer_its_request_replaces_the_connection() {
+    let mut harness = Harness::connected(config());
+    let message = harness.send("c", "hello");
+    harness.receive(json!({"type": "pong"}));
+    assert_eq!(
+        harness.error_kinds(),
+        [niochat_client::ConnectionErrorKind::OutOfStep]
+    );
+    assert_eq!(
+        harness.states_of(message).last(),
+        Some(&MessageState::Queued)
+    );
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_of("message").len(),
+        1,
+        "sent again on a fresh connection"
+    );
+}
+
+#[test]
+fn a_damaged_answer_still_settles_its_request() {
+    let mut harness = Harness::connected(config());
+    let first = harness.send("c", "first");
+    harness.receive_text(r#"{"type":"message_sent","message_id":{"nested":true}}"#);
     assert!(
         harness
             .events
             .iter()
-            .any(|event| matches!(event, Event::ServerError(_)))
+            .any(|event| matches!(event, Event::Malformed(_)))
+    );
+    assert_eq!(
+        harness.error_kinds(),
+        [niochat_client::ConnectionErrorKind::OutOfStep],
+        "what it said is unknown, so the next answer cannot be trusted either"
+    );
+    assert_eq!(harness.states_of(first).last(), Some(&MessageState::Queued));
+}
+
+#[test]
+fn an_error_that_answers_nothing_is_a_server_notice() {
+    let mut harness = Harness::connected(config());
+    harness.receive(error("RATE_LIMITED", "slow down"));
+    assert_eq!(
+        harness.events,
+        [Event::ServerNotice {
+            code: Some(ErrorCode::Other("RATE_LIMITED".into())),
+            message: "slow down".into()
+        }]
     );
 }
 
 #[test]
 fn oversized_messages_are_refused_before_queueing() {
     let mut config = config();
-    config.max_message_bytes = 100;
+    config.max_outgoing_bytes = 100;
     let mut harness = Harness::connected(config);
     let error = harness
         .engine
         .send_message(harness.now, "c".into(), "x".repeat(200))
         .unwrap_err();
-    assert!(matches!(error, SendError::TooLarge { max: 100, size } if size > 200));
+    assert!(matches!(error, Refused::TooLarge { max: 100, size } if size > 200));
     assert_eq!(harness.engine.metrics(harness.now).queue_depth, 0);
     assert!(harness.sent.is_empty());
+}
+
+#[test]
+fn every_command_resolves_with_the_servers_answer() {
+    let mut harness = Harness::connected(config());
+    let now = harness.now;
+    let join = harness.engine.join(now, "c".into()).unwrap();
+    let typing = harness.engine.set_typing(now, "c".into(), true).unwrap();
+    let read = harness
+        .engine
+        .mark_read(now, "c".into(), "m1".into())
+        .unwrap();
+    let presence = harness
+        .engine
+        .set_presence(now, PresenceStatus::Away)
+        .unwrap();
+    let sync = harness.engine.sync(now, "c".into(), None).unwrap();
+    let leave = harness.engine.leave(now, "c".into()).unwrap();
+    harness.pump();
+    assert_eq!(
+        harness.sent_types(),
+        ["join", "typing", "read", "presence", "sync", "leave"]
+    );
+    assert!(harness.completions.is_empty(), "written is not answered");
+    harness.advance(SECOND / 10);
+    let ping = harness.engine.ping(harness.now).unwrap();
+    harness.pump();
+    harness.receive(joined("c"));
+    harness.receive(json!({"type": "typing_sent", "success": true}));
+    harness.receive(error("READ_ERROR", "unknown message"));
+    harness.receive(json!({"type": "presence_updated", "success": true, "status": "away"}));
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c", "count": 1,
+        "messages": [chat("m1", "c", "missed", "2025-12-07T10:00:01")]}),
+    );
+    harness.receive(json!({"type": "left", "conversation_id": "c", "success": true}));
+    harness.advance(SECOND / 20);
+    harness.receive(json!({"type": "pong"}));
+    assert_eq!(harness.outcome(join), Some(Ok(Reply::Done)));
+    assert_eq!(harness.outcome(typing), Some(Ok(Reply::Done)));
+    assert!(
+        matches!(harness.outcome(read), Some(Err(DeliveryError::Rejected(r))) if r.code == Some(ErrorCode::ReadError))
+    );
+    assert_eq!(harness.outcome(presence), Some(Ok(Reply::Done)));
+    assert_eq!(harness.outcome(sync), Some(Ok(Reply::Synced { count: 1 })));
+    assert_eq!(harness.outcome(leave), Some(Ok(Reply::Done)));
+    assert_eq!(
+        harness.outcome(ping),
+        Some(Ok(Reply::Pong { rtt: SECOND / 20 }))
+    );
+    assert_eq!(harness.delivered(), ["missed"]);
 }
 
 #[test]
 fn typing_is_never_queued() {
     let mut harness = Harness::new(config());
     assert_eq!(
-        harness.engine.set_typing("c".into(), true),
-        Err(SendError::NotConnected)
+        harness.engine.set_typing(harness.now, "c".into(), true),
+        Err(Refused::NotConnected)
     );
     harness.engine.connect(harness.now);
     harness.pump();
     harness.accept();
     assert!(harness.sent_of("typing").is_empty());
-    harness.engine.set_typing("c".into(), true).unwrap();
+    harness
+        .engine
+        .set_typing(harness.now, "c".into(), true)
+        .unwrap();
     harness.pump();
     assert_eq!(
         harness.sent_of("typing"),
@@ -195,27 +381,39 @@ fn typing_is_never_queued() {
 }
 
 #[test]
-fn read_receipts_made_offline_are_coalesced_to_the_latest_per_conversation() {
+fn read_receipts_made_offline_are_coalesced_and_every_waiter_gets_the_answer() {
     let mut harness = Harness::new(config());
-    harness.engine.mark_read("c1".into(), "m1".into()).unwrap();
-    harness.engine.mark_read("c2".into(), "m7".into()).unwrap();
-    harness.engine.mark_read("c1".into(), "m2".into()).unwrap();
     harness.engine.connect(harness.now);
     harness.pump();
+    let now = harness.now;
+    let old = harness
+        .engine
+        .mark_read(now, "c1".into(), "m1".into())
+        .unwrap();
+    let other = harness
+        .engine
+        .mark_read(now, "c2".into(), "m7".into())
+        .unwrap();
+    let newest = harness
+        .engine
+        .mark_read(now, "c1".into(), "m2".into())
+        .unwrap();
     harness.accept();
     assert_eq!(
         harness.sent_of("read"),
         [
-            json!({"type": "read", "conversation_id": "c2", "message_id": "m7"}),
             json!({"type": "read", "conversation_id": "c1", "message_id": "m2"}),
+            json!({"type": "read", "conversation_id": "c2", "message_id": "m7"}),
         ]
     );
-    harness.drop_connection();
-    harness.clear();
-    harness.until_open_requested();
-    harness.accept();
+    harness.receive(json!({"type": "read_sent"}));
+    harness.receive(json!({"type": "read_sent"}));
+    for request in [old, other, newest] {
+        assert_eq!(harness.outcome(request), Some(Ok(Reply::Done)));
+    }
+    harness.reconnect_after_drop();
     assert!(
-        harness.sent_of("read").is_empty(),
+        harness.sent_of("read").len() == 2,
         "sent receipts are not repeated"
     );
 }
@@ -223,7 +421,10 @@ fn read_receipts_made_offline_are_coalesced_to_the_latest_per_conversation() {
 #[test]
 fn presence_is_announced_again_after_every_reconnect() {
     let mut harness = Harness::connected(config());
-    harness.engine.set_presence(PresenceStatus::Away);
+    harness
+        .engine
+        .set_presence(harness.now, PresenceStatus::Away)
+        .unwrap();
     harness.pump();
     assert_eq!(
         harness.sent_of("presence"),
@@ -240,12 +441,103 @@ fn presence_is_announced_again_after_every_reconnect() {
 }
 
 #[test]
+fn after_giving_up_being_refused_or_disconnecting_nothing_waits_forever() {
+    for stop in ["gave_up", "unauthorized", "disconnected"] {
+        let mut config = config();
+        config.reconnect.max_attempts = Some(1);
+        let mut harness = Harness::connected(config);
+        harness.drop_connection();
+        let queued = harness.send("c", "waiting");
+        let join = harness.engine.join(harness.now, "c".into()).unwrap();
+        let presence = harness
+            .engine
+            .set_presence(harness.now, PresenceStatus::Online)
+            .unwrap();
+        harness.pump();
+        assert!(
+            harness.completions.is_empty(),
+            "{stop}: still waiting for a connection"
+        );
+        match stop {
+            "gave_up" => {
+                harness.until_open_requested();
+                harness.fail();
+            }
+            "unauthorized" => {
+                harness.until_open_requested();
+                harness.refuse(403);
+                harness.refuse(403);
+            }
+            _ => {
+                harness.engine.disconnect(harness.now);
+                harness.pump();
+            }
+        }
+        let reason = match stop {
+            "gave_up" => niochat_client::StopReason::GaveUp,
+            "unauthorized" => niochat_client::StopReason::Unauthorized,
+            _ => niochat_client::StopReason::Disconnected,
+        };
+        assert_eq!(
+            harness.states_of(queued).last(),
+            Some(&MessageState::Held(reason)),
+            "{stop}"
+        );
+        let waiting = Err(DeliveryError::NotDelivered {
+            message: None,
+            reason,
+            still_queued: true,
+        });
+        assert_eq!(harness.outcome(join), Some(waiting.clone()), "{stop}");
+        assert_eq!(harness.outcome(presence), Some(waiting), "{stop}");
+        // A message sent while stopped is held at once, not left hanging.
+        let later = harness.send("c", "later");
+        assert_eq!(
+            harness.states_of(later),
+            [MessageState::Queued, MessageState::Held(reason)],
+            "{stop}"
+        );
+        // The next connect() delivers both, in order.
+        harness.engine.reconnect(harness.now);
+        harness.pump();
+        harness.accept();
+        let contents: Vec<_> = harness
+            .sent_of("message")
+            .iter()
+            .map(|f| f["content"].clone())
+            .collect();
+        assert_eq!(contents, ["waiting", "later"], "{stop}");
+    }
+}
+
+#[test]
+fn an_app_can_choose_to_drop_queued_messages_when_the_client_stops() {
+    let mut config = config();
+    config.keep_queue_when_stopped = false;
+    let mut harness = Harness::connected(config);
+    harness.drop_connection();
+    let queued = harness.send("c", "waiting");
+    harness.engine.disconnect(harness.now);
+    harness.pump();
+    assert_eq!(
+        harness.states_of(queued).last(),
+        Some(&MessageState::Failed(DeliveryError::NotDelivered {
+            message: Some(queued),
+            reason: niochat_client::StopReason::Disconnected,
+            still_queued: false
+        }))
+    );
+    assert_eq!(harness.engine.metrics(harness.now).queue_depth, 0);
+}
+
+#[test]
 fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {
     let mut harness = Harness::connected(config());
-    harness.engine.join("c1".into());
-    harness.engine.join("c2".into());
-    harness.engine.join("gone".into());
-    harness.engine.leave("gone".into());
+    let now = harness.now;
+    harness.engine.join(now, "c1".into()).unwrap();
+    harness.engine.join(now, "c2".into()).unwrap();
+    harness.engine.join(now, "gone".into()).unwrap();
+    harness.engine.leave(now, "gone".into()).unwrap();
     harness.pump();
     assert_eq!(harness.sent_types(), ["join", "join", "join", "leave"]);
     harness.receive(message("m1", "c1", "hello", "2025-12-07T10:00:01"));
@@ -255,11 +547,7 @@ fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {
     harness.until_open_requested();
     harness.accept();
     assert_eq!(
-        harness
-            .sent
-            .iter()
-            .map(|(_, frame)| frame.clone())
-            .collect::<Vec<_>>(),
+        harness.sent_json(),
         [
             json!({"type": "join", "conversation_id": "c1"}),
             json!({"type": "sync", "conversation_id": "c1", "last_message_id": "m2"}),
@@ -273,11 +561,13 @@ fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {
 #[test]
 fn sync_merges_missed_messages_in_order_without_duplicates_before_newer_live_ones() {
     let mut harness = Harness::connected(config());
-    harness.engine.join("c1".into());
+    harness.engine.join(harness.now, "c1".into()).unwrap();
+    harness.receive(joined("c1"));
     harness.receive(message("m1", "c1", "one", "2025-12-07T10:00:01"));
     harness.receive(message("m2", "c1", "two", "2025-12-07T10:00:02"));
     harness.reconnect_after_drop();
     harness.clear();
+    harness.receive(joined("c1"));
     // A live message overtakes the sync reply: it is held back.
     harness.receive(message("m5", "c1", "five", "2025-12-07T10:00:05"));
     assert!(harness.delivered().is_empty());
@@ -324,13 +614,14 @@ fn a_known_id_with_new_content_is_an_update_not_a_duplicate() {
 #[test]
 fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
     let mut harness = Harness::connected(config());
-    harness.engine.join("c".into());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
     harness.send("c", "mine");
-    harness.pump();
     harness.receive(ack("s9"));
     harness.reconnect_after_drop();
     assert_eq!(harness.sent_of("sync")[0]["last_message_id"], "s9");
     harness.clear();
+    harness.receive(joined("c"));
     harness.receive(
         json!({"type": "sync_data", "conversation_id": "c", "count": 1,
         "messages": [chat("s9", "c", "mine", "2025-12-07T10:00:00")]}),
@@ -339,26 +630,124 @@ fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
 }
 
 #[test]
+fn a_second_stored_copy_of_our_own_resent_message_is_reported_as_such_not_as_new_mail() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.receive(message("s0", "c", "before", "2025-12-07T10:00:00"));
+    let mine = harness.send("c", "did you get this?");
+    // The server stored it as s1, but the cut took the acknowledgement with it.
+    harness.drop_connection();
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_types(),
+        ["join", "sync", "message"],
+        "sent again: at-least-once"
+    );
+    harness.receive(joined("c"));
+    let mut first_copy = chat("s1", "c", "did you get this?", "2025-12-07T10:00:01");
+    first_copy["user_id"] = json!("me");
+    let from_someone_else = chat("s2", "c", "did you get this?", "2025-12-07T10:00:02");
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c", "count": 2,
+        "messages": [first_copy, from_someone_else]}),
+    );
+    harness.receive(ack("s3"));
+    let copies: Vec<_> = harness
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::OwnMessageCopy { message, id } => Some((message.id.to_string(), *id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copies, [("s1".to_owned(), mine)]);
+    assert_eq!(
+        harness.delivered(),
+        ["did you get this?"],
+        "only the other user's message is mail"
+    );
+    assert_eq!(
+        acknowledged_as(harness.states_of(mine).last()).as_deref(),
+        Some("s3")
+    );
+}
+
+#[test]
+fn a_sync_answer_too_large_to_receive_becomes_a_history_gap_not_a_retry_loop() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
+    harness.reconnect_after_drop();
+    harness.receive(joined("c"));
+    // The sync answer is over the incoming limit: the transport fails the connection.
+    let live = harness.live.take().unwrap();
+    let too_large =
+        niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::FrameTooLarge {
+            max: 16 << 20,
+        });
+    harness.transport(
+        live,
+        niochat_client::engine::TransportEvent::Failed(too_large),
+    );
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_types(),
+        ["join"],
+        "no second try at the same sync"
+    );
+    assert!(harness.events.iter().any(|event| matches!(
+        event,
+        Event::HistoryGap { conversation_id, after: Some(after), reason: niochat_client::GapReason::SyncTooLarge { .. } }
+            if *conversation_id == Id::from("c") && *after == Id::from("m1")
+    )));
+    harness.receive(joined("c"));
+    harness.receive(message("m9", "c", "live again", "2025-12-07T12:00:00"));
+    assert_eq!(harness.delivered(), ["live again"], "continues live");
+    harness.clear();
+    harness.reconnect_after_drop();
+    assert_eq!(
+        harness.sent_of("sync"),
+        [json!({"type": "sync", "conversation_id": "c", "last_message_id": "m9"})],
+        "syncs again from the first message after the gap"
+    );
+}
+
+#[test]
 fn a_sync_that_fails_or_never_answers_releases_the_held_messages() {
     let mut harness = Harness::connected(config());
-    harness.engine.join("c".into());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
     harness.reconnect_after_drop();
+    harness.receive(joined("c"));
     harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
-    harness.receive(json!({"type": "error", "error": "no", "code": "SYNC_ERROR"}));
+    harness.receive(error("SYNC_ERROR", "no"));
     assert_eq!(harness.delivered(), ["held"]);
 
+    let mut config = config();
+    config.sync_timeout = 5 * SECOND;
+    let mut harness = Harness::connected(config);
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
     harness.reconnect_after_drop();
+    harness.receive(joined("c"));
     harness.clear();
     harness.receive(message("m2", "c", "held again", "2025-12-07T10:00:02"));
-    harness.advance(10 * SECOND);
+    harness.advance(5 * SECOND);
     assert_eq!(harness.delivered(), ["held again"]);
 }
 
 #[test]
 fn bad_frames_become_typed_events_and_the_connection_stays_up() {
+    use niochat_client::dialect::DecodeError;
     let mut harness = Harness::connected(config());
-    harness.receive_text("{not json".into());
-    harness.receive(json!({"type": "message_sent"}));
+    harness.receive_text("{not json");
+    harness.receive(json!({"type": "typing", "is_typing": "yes"}));
     harness.receive(json!({"type": "reaction", "emoji": "👍"}));
     harness.receive(json!({"action": "update_conversation"}));
     let live = harness.live.unwrap();
@@ -370,12 +759,10 @@ fn bad_frames_become_typed_events_and_the_connection_stays_up() {
         matches!(&harness.events[0], Event::Malformed(DecodeError::NotJson { raw, .. }) if raw == "{not json")
     );
     assert!(
-        matches!(&harness.events[1], Event::Malformed(DecodeError::InvalidFrame { frame_type, .. }) if frame_type == "message_sent")
+        matches!(&harness.events[1], Event::Malformed(DecodeError::InvalidFrame { frame_type, .. }) if frame_type == "typing")
     );
-    assert!(matches!(&harness.events[2], Event::Unknown(raw) if raw["emoji"] == "👍"));
-    assert!(
-        matches!(&harness.events[3], Event::Unknown(raw) if raw["action"] == "update_conversation")
-    );
+    assert!(matches!(&harness.events[2], Event::Unknown(frame) if frame.raw["emoji"] == "👍"));
+    assert!(matches!(&harness.events[3], Event::Unknown(frame) if frame.kind.is_none()));
     assert!(matches!(
         &harness.events[4],
         Event::Malformed(DecodeError::Binary { len: 3 })
@@ -386,7 +773,10 @@ fn bad_frames_become_typed_events_and_the_connection_stays_up() {
 
 #[test]
 fn server_frames_reach_the_app_as_typed_events() {
-    let mut harness = Harness::connected(config());
+    let mut harness = Harness::new(config());
+    harness.engine.connect(harness.now);
+    harness.pump();
+    harness.open_socket();
     harness.receive(
         json!({"type": "connected", "user_id": 42, "timestamp": "2025-12-07T10:00:00.123456"}),
     );
@@ -395,46 +785,51 @@ fn server_frames_reach_the_app_as_typed_events() {
     );
     harness.receive(json!({"type": "read", "user_id": "u2", "conversation_id": "c", "message_id": "m1", "read_at": "2025-12-07T10:00:00Z"}));
     harness.receive(json!({"type": "presence", "user_id": "u2", "status": "busy", "timestamp": "2025-12-07T10:00:00-03:00"}));
-    harness.receive(json!({"type": "joined", "conversation_id": "c", "success": true}));
     let kinds: Vec<&str> = harness
         .events
         .iter()
         .map(|event| match event {
-            Event::Session(session) if session.user_id == Id::from(42) => "session",
+            Event::Status(Status::Connecting) => "connecting",
+            Event::Status(Status::Connected) => "connected",
+            Event::Session(session) if session.user_id == Some(Id::from(42)) => "session",
             Event::Typing(typing) if typing.is_typing => "typing",
             Event::Read(_) => "read",
-            Event::Presence(presence)
-                if presence.status == PresenceStatus::Other("busy".into()) =>
-            {
-                "presence"
-            }
-            Event::Reply(_) => "reply",
+            Event::Presence(presence) if presence.status.as_str() == "busy" => "presence",
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, ["session", "typing", "read", "presence", "reply"]);
+    assert_eq!(
+        kinds,
+        [
+            "connecting",
+            "connected",
+            "session",
+            "typing",
+            "read",
+            "presence"
+        ]
+    );
 }
 
 #[test]
 fn live_only_commands_say_not_connected_when_offline() {
     let mut harness = Harness::new(config());
+    assert_eq!(harness.engine.ping(harness.now), Err(Refused::NotConnected));
     assert_eq!(
-        harness.engine.ping(harness.now),
-        Err(SendError::NotConnected)
-    );
-    assert_eq!(
-        harness.engine.sync("c".into(), None),
-        Err(SendError::NotConnected)
+        harness.engine.sync(harness.now, "c".into(), None),
+        Err(Refused::NotConnected)
     );
 }
 
 #[test]
 fn leaving_during_a_sync_releases_what_it_held_back() {
     let mut harness = Harness::connected(config());
-    harness.engine.join("c".into());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
     harness.reconnect_after_drop();
+    harness.receive(joined("c"));
     harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
-    harness.engine.leave("c".into());
+    harness.engine.leave(harness.now, "c".into()).unwrap();
     harness.pump();
     assert_eq!(harness.delivered(), ["held"]);
 }

@@ -1,10 +1,12 @@
-//! Every knob of the engine, with the defaults of protocol 001's document where it has one.
+//! Every knob of the engine, with the defaults of protocol 001's document where it has one,
+//! and the checks that keep a bad value from panicking or spinning.
 
-use std::time::Duration;
+use web_time::Duration;
 
 /// How the delay before each reconnection attempt is randomised, so that many clients dropped
 /// together do not come back together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Jitter {
     /// Exactly the exponential delay: predictable, but clients reconnect in lock-step.
     None,
@@ -43,6 +45,13 @@ impl Default for ReconnectPolicy {
     }
 }
 
+/// The largest duration any setting accepts: long enough for any real use, short enough that
+/// adding it to an instant can never overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The largest queue capacity: a million messages waiting is a leak, not a queue.
+pub const MAX_QUEUE_CAPACITY: usize = 1_000_000;
+
 /// The engine's configuration. Start from [`EngineConfig::new`] and change fields.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -52,21 +61,37 @@ pub struct EngineConfig {
     /// Reconnection.
     pub reconnect: ReconnectPolicy,
     /// How many chat messages may wait for their acknowledgement, queued offline or in flight
-    /// (100). Sending one more is [`SendError::QueueFull`](super::SendError::QueueFull).
+    /// (100). Sending one more is refused with `QueueFull`.
     pub queue_capacity: usize,
-    /// How often to ping while connected (30 s).
+    /// How often the client pings, on backends where the client pings (30 s).
     pub ping_interval: Duration,
     /// How long after a ping the connection may stay silent before it is taken for dead (10 s).
     pub pong_timeout: Duration,
-    /// How long opening a connection may take, handshake included (10 s).
+    /// How long opening a connection may take, the backend's handshake included (10 s).
     pub connect_timeout: Duration,
-    /// How long a written chat message may wait for its `message_sent` (10 s).
+    /// How long the application's token provider may take before the attempt counts as failed
+    /// and the backoff schedule goes on (15 s).
+    pub token_timeout: Duration,
+    /// How long a written request may wait for its answer (10 s). On a backend that answers
+    /// in order, an overdue answer means the connection is out of step: it is replaced, and
+    /// unanswered messages are sent again on the next one.
     pub ack_timeout: Duration,
-    /// How long live messages of a re-joined conversation are held back waiting for its
-    /// `sync_data`, so that missed messages are delivered before newer ones (10 s).
+    /// How many times a chat message's answer may be overdue (each time the connection is
+    /// replaced and the message sent again) before it fails with `AckTimeout` (3).
+    pub max_timeouts: u32,
+    /// How long live messages of a re-joined conversation are held back waiting for its sync,
+    /// so that missed messages are delivered before newer ones (10 s).
     pub sync_timeout: Duration,
-    /// The largest frame the client sends or accepts, in bytes (1 MiB).
-    pub max_message_bytes: usize,
+    /// The largest frame the client sends, in bytes (1 MiB): a chat message, not a file.
+    pub max_outgoing_bytes: usize,
+    /// The largest frame the client accepts, in bytes (16 MiB). Protocol 001 answers a sync
+    /// with every missed message in one frame; 16 MiB holds about 60,000 typical messages (a
+    /// long outage of a busy conversation) while bounding what a broken or hostile server can
+    /// make the client buffer. A sync answer over it becomes a history gap, not a retry loop.
+    pub max_incoming_bytes: usize,
+    /// Whether queued messages stay queued when the client stops trying (gave up, refused,
+    /// disconnected) — they go out after the next `connect()` — or are dropped (true).
+    pub keep_queue_when_stopped: bool,
     /// Seeds the jitter. Drivers pass fresh randomness; tests pass a constant.
     pub jitter_seed: u64,
 }
@@ -81,10 +106,118 @@ impl EngineConfig {
             ping_interval: Duration::from_secs(30),
             pong_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(10),
+            token_timeout: Duration::from_secs(15),
             ack_timeout: Duration::from_secs(10),
+            max_timeouts: 3,
             sync_timeout: Duration::from_secs(10),
-            max_message_bytes: 1 << 20,
+            max_outgoing_bytes: 1 << 20,
+            max_incoming_bytes: 16 << 20,
+            keep_queue_when_stopped: true,
             jitter_seed: 0x6e69_6f63_6861_7431,
         }
+    }
+
+    /// Checks every value: durations above zero and at most [`MAX_DURATION`], capacities and
+    /// sizes above zero, the first delay no longer than the cap.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let durations = [
+            ("reconnect.initial_delay", self.reconnect.initial_delay),
+            ("reconnect.max_delay", self.reconnect.max_delay),
+            ("reconnect.stable_after", self.reconnect.stable_after),
+            ("ping_interval", self.ping_interval),
+            ("pong_timeout", self.pong_timeout),
+            ("connect_timeout", self.connect_timeout),
+            ("token_timeout", self.token_timeout),
+            ("ack_timeout", self.ack_timeout),
+            ("sync_timeout", self.sync_timeout),
+        ];
+        for (setting, value) in durations {
+            if value.is_zero() {
+                return Err(ConfigError::Zero { setting });
+            }
+            if value > MAX_DURATION {
+                return Err(ConfigError::TooLong { setting });
+            }
+        }
+        if self.reconnect.initial_delay > self.reconnect.max_delay {
+            return Err(ConfigError::DelayAboveCap);
+        }
+        let counts = [
+            ("queue_capacity", self.queue_capacity),
+            ("max_timeouts", self.max_timeouts as usize),
+            ("max_outgoing_bytes", self.max_outgoing_bytes),
+            ("max_incoming_bytes", self.max_incoming_bytes),
+        ];
+        for (setting, value) in counts {
+            if value == 0 {
+                return Err(ConfigError::Zero { setting });
+            }
+        }
+        if self.queue_capacity > MAX_QUEUE_CAPACITY {
+            return Err(ConfigError::TooLarge {
+                setting: "queue_capacity",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A setting that would make the client panic, spin or never wait.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A duration, capacity or size of zero.
+    #[error("`{setting}` must be above zero")]
+    Zero {
+        /// The setting.
+        setting: &'static str,
+    },
+    /// A duration over a year.
+    #[error("`{setting}` must be at most a year")]
+    TooLong {
+        /// The setting.
+        setting: &'static str,
+    },
+    /// A capacity over a million.
+    #[error("`{setting}` is too large")]
+    TooLarge {
+        /// The setting.
+        setting: &'static str,
+    },
+    /// The first reconnection delay is longer than the cap.
+    #[error("`reconnect.initial_delay` must not exceed `reconnect.max_delay`")]
+    DelayAboveCap,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_named() {
+        let config = EngineConfig::new("ws://h/ws");
+        assert_eq!(config.validate(), Ok(()));
+        let mut zero = config.clone();
+        zero.ack_timeout = Duration::ZERO;
+        assert_eq!(
+            zero.validate(),
+            Err(ConfigError::Zero {
+                setting: "ack_timeout"
+            })
+        );
+        let mut huge = config.clone();
+        huge.ping_interval = Duration::MAX;
+        assert_eq!(
+            huge.validate(),
+            Err(ConfigError::TooLong {
+                setting: "ping_interval"
+            })
+        );
+        let mut empty = config.clone();
+        empty.queue_capacity = 0;
+        assert!(empty.validate().is_err());
+        let mut inverted = config;
+        inverted.reconnect.initial_delay = Duration::from_secs(60);
+        assert_eq!(inverted.validate(), Err(ConfigError::DelayAboveCap));
     }
 }

@@ -1,13 +1,16 @@
-//! What the engine tells the application: events, and the life of each outgoing message.
+//! What the engine tells the application: events in the chat vocabulary, the life of each
+//! outgoing message, and what a command's answer was.
 
 use std::fmt;
 
-use serde_json::Value;
+use web_time::Duration;
 
+use super::errors::{DeliveryError, StopReason};
 use super::status::Status;
-use crate::protocol::{
-    ChatMessage, Connected, DecodeError, ErrorCode, Id, PresenceUpdate, ReadReceipt, ServerError,
-    ServerFrame, Timestamp, TypingUpdate,
+use crate::dialect::{BackendEvent, DecodeError, UnknownFrame};
+use crate::model::{
+    ChatMessage, ErrorCode, Id, MessageStatusUpdate, PresenceUpdate, ReadReceipt, Session,
+    Timestamp, TypingUpdate,
 };
 
 /// The client-side id of an outgoing chat message, known before the server's id exists.
@@ -35,6 +38,7 @@ impl fmt::Display for ClientMessageId {
 
 /// The server's acknowledgement of a chat message.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MessageAck {
     /// The conversation.
     pub conversation_id: Id,
@@ -45,69 +49,40 @@ pub struct MessageAck {
 }
 
 /// Where an outgoing chat message is: `Queued` → `Sent` → `Acknowledged`, or `Failed`.
-/// `Sent` goes back to `Queued` when its connection dies before the acknowledgement.
+/// `Sent` goes back to `Queued` when its connection dies before the acknowledgement; `Held`
+/// says the client stopped trying while it was queued.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum MessageState {
     /// Waiting for a connection.
     Queued,
-    /// Written to the socket, waiting for `message_sent`.
+    /// Written to the socket, waiting for the server's acknowledgement.
     Sent,
     /// Stored by the server.
     Acknowledged(MessageAck),
-    /// Not delivered; the error says why.
-    Failed(SendError),
+    /// Not delivered; the error says why. Final.
+    Failed(DeliveryError),
+    /// Still queued, but the client stopped trying (gave up, unauthorized, disconnected): it
+    /// goes out after the next `connect()`.
+    Held(StopReason),
 }
 
 impl MessageState {
-    /// The final result, once there is one: the acknowledgement, or why the message failed.
-    /// `None` while the message is still queued or in flight.
-    pub fn outcome(&self) -> Option<Result<MessageAck, SendError>> {
+    /// The outcome a `send_message` call resolves with, once there is one: the
+    /// acknowledgement, or why the message is not delivered (failed, or held by a stopped
+    /// client). `None` while the message is queued or in flight.
+    pub fn outcome(&self, id: ClientMessageId) -> Option<Result<MessageAck, DeliveryError>> {
         match self {
             MessageState::Queued | MessageState::Sent => None,
             MessageState::Acknowledged(ack) => Some(Ok(ack.clone())),
             MessageState::Failed(error) => Some(Err(error.clone())),
+            MessageState::Held(reason) => Some(Err(DeliveryError::NotDelivered {
+                message: Some(id),
+                reason: *reason,
+                still_queued: true,
+            })),
         }
     }
-}
-
-/// Why a command could not be carried out, or a message was not delivered.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// The offline queue holds `capacity` messages already; nothing was queued.
-    #[error("the outgoing queue is full ({capacity} messages)")]
-    QueueFull {
-        /// The queue's capacity.
-        capacity: usize,
-    },
-    /// The frame would be larger than the size limit; nothing was queued.
-    #[error("the frame is {size} bytes, over the {max}-byte limit")]
-    TooLarge {
-        /// The encoded frame's size.
-        size: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// This command is only sent on a live connection (typing indicators, pings, syncs).
-    #[error("not connected")]
-    NotConnected,
-    /// The message was written but not acknowledged in time. It may or may not have been
-    /// stored, and it is not sent again.
-    #[error("no acknowledgement within {timeout_ms} ms")]
-    AckTimeout {
-        /// The timeout.
-        timeout_ms: u64,
-    },
-    /// The server answered with an error.
-    #[error("the server rejected the message: {code}: {error}")]
-    Rejected {
-        /// The server's code.
-        code: ErrorCode,
-        /// The server's description.
-        error: String,
-    },
-    /// The client was shut down before the message was acknowledged.
-    #[error("the client was shut down")]
-    Shutdown,
 }
 
 /// Whether a chat message arrived live or through a sync after a reconnect.
@@ -115,17 +90,48 @@ pub enum SendError {
 pub enum Origin {
     /// Pushed by the server as it was sent.
     Live,
-    /// Recovered by `sync` after a reconnect.
+    /// Recovered by a sync after a reconnect.
     Sync,
+}
+
+/// Why some of a conversation's history could not be recovered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GapReason {
+    /// The sync answer was larger than the incoming frame limit: the client continued live
+    /// instead of asking for it again and again.
+    SyncTooLarge {
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// A positive answer to a command other than a chat message.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Reply {
+    /// The server confirmed it (or, on a backend that does not answer, it was written).
+    Done,
+    /// A ping's round trip.
+    Pong {
+        /// How long the answer took.
+        rtt: Duration,
+    },
+    /// A sync's messages were delivered.
+    Synced {
+        /// How many messages the server sent.
+        count: usize,
+    },
 }
 
 /// Something the application should know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// The connection status changed.
     Status(Status),
-    /// The server accepted the connection (`connected`).
-    Session(Connected),
+    /// The session became ready; what the server said about it.
+    Session(Session),
     /// A chat message, delivered once: duplicates from syncs and resends are dropped.
     Message {
         /// The message.
@@ -135,6 +141,17 @@ pub enum Event {
     },
     /// A message delivered before arrived again with other content (an edit or a deletion).
     MessageUpdated(ChatMessage),
+    /// How far a message got, as the backend reports it.
+    MessageStatus(MessageStatusUpdate),
+    /// A second stored copy of one of our own messages: the server stored it twice because
+    /// its first acknowledgement was lost in a cut and the client sent it again. It is not new
+    /// mail; show it as the message `id` (or offer to delete the copy).
+    OwnMessageCopy {
+        /// The stored copy.
+        message: ChatMessage,
+        /// The outgoing message it copies.
+        id: ClientMessageId,
+    },
     /// An outgoing chat message changed state.
     Outgoing {
         /// Its client-side id.
@@ -150,12 +167,26 @@ pub enum Event {
     Read(ReadReceipt),
     /// Someone's presence changed.
     Presence(PresenceUpdate),
-    /// The server reported an error.
-    ServerError(ServerError),
-    /// A confirmation the engine does not act on (`joined`, `left`, `typing_sent`, ...).
-    Reply(ServerFrame),
-    /// A frame with an unknown or missing `type`, as raw JSON.
-    Unknown(Value),
+    /// Messages of a conversation after `after` may be missing and will not be recovered.
+    HistoryGap {
+        /// The conversation.
+        conversation_id: Id,
+        /// The last message seen before the gap.
+        after: Option<Id>,
+        /// Why.
+        reason: GapReason,
+    },
+    /// The server reported an error that answers no request.
+    ServerNotice {
+        /// Its code, when it has one.
+        code: Option<ErrorCode>,
+        /// What it said.
+        message: String,
+    },
+    /// An event only this backend has.
+    Backend(BackendEvent),
+    /// A frame of a kind this version does not know, kept raw.
+    Unknown(UnknownFrame),
     /// A frame that could not be read. The connection stays up.
     Malformed(DecodeError),
 }
@@ -165,19 +196,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_acknowledged_and_failed_are_final() {
-        assert_eq!(MessageState::Queued.outcome(), None);
-        assert_eq!(MessageState::Sent.outcome(), None);
+    fn only_acknowledged_failed_and_held_are_outcomes() {
+        let id = ClientMessageId(7);
+        assert_eq!(MessageState::Queued.outcome(id), None);
+        assert_eq!(MessageState::Sent.outcome(id), None);
         let ack = MessageAck {
             conversation_id: "c".into(),
             message_id: "m".into(),
             timestamp: None,
         };
         assert_eq!(
-            MessageState::Acknowledged(ack.clone()).outcome(),
+            MessageState::Acknowledged(ack.clone()).outcome(id),
             Some(Ok(ack))
         );
-        let failed = MessageState::Failed(SendError::Shutdown);
-        assert_eq!(failed.outcome(), Some(Err(SendError::Shutdown)));
+        let held = MessageState::Held(StopReason::Unauthorized).outcome(id);
+        assert_eq!(
+            held,
+            Some(Err(DeliveryError::NotDelivered {
+                message: Some(id),
+                reason: StopReason::Unauthorized,
+                still_queued: true
+            }))
+        );
     }
 }

@@ -1,91 +1,98 @@
-//! What the engine does with each frame the server sends.
+//! What the engine does with each frame the server sends, once the dialect has said what it
+//! means.
 
 use web_time::Instant;
 
 use super::rooms::Delivery;
-use super::{Engine, Event, MessageAck, MessageState, SendError};
-use crate::protocol::{DecodeError, ErrorCode, NewMessage, ServerFrame};
+use super::{Action, ConnectionErrorKind, Engine, Event, Phase};
+use crate::dialect::{ChatEvent, Inbound};
 
 impl Engine {
-    pub(super) fn frame(&mut self, now: Instant, text: String) {
-        self.keepalive.activity();
-        match self.codec.decode(&text) {
-            Ok(frame) => self.server_frame(now, frame),
-            Err(error) => {
-                tracing::warn!(%error, "malformed frame");
-                self.emit(Event::Malformed(error));
+    pub(super) fn text_frame(&mut self, now: Instant, text: &str) {
+        let mut inbound = std::mem::take(&mut self.inbound);
+        if let Some(dialect) = self.dialect.as_mut() {
+            dialect.on_text(text, &mut inbound);
+        }
+        self.process(now, &mut inbound);
+        self.inbound = inbound;
+    }
+
+    pub(super) fn binary_frame(&mut self, now: Instant, bytes: &[u8]) {
+        let mut inbound = std::mem::take(&mut self.inbound);
+        if let Some(dialect) = self.dialect.as_mut() {
+            dialect.on_binary(bytes, &mut inbound);
+        }
+        self.process(now, &mut inbound);
+        self.inbound = inbound;
+    }
+
+    /// Acts on what one frame meant. Stops early when an item ends the connection: what
+    /// follows it belonged to that connection.
+    fn process(&mut self, now: Instant, inbound: &mut Vec<Inbound>) {
+        self.keepalive.activity(now);
+        let connection = self.current_connection();
+        for item in inbound.drain(..) {
+            if self.current_connection() != connection {
+                continue;
             }
+            self.inbound_item(now, item);
         }
     }
 
-    pub(super) fn binary(&mut self, len: usize) {
-        self.keepalive.activity();
-        self.emit(Event::Malformed(DecodeError::Binary { len }));
+    fn inbound_item(&mut self, now: Instant, item: Inbound) {
+        match item {
+            Inbound::Ready(session) => match self.phase {
+                Phase::Handshake { connection, .. } => self.session_ready(now, connection, session),
+                _ => tracing::debug!("session ready again: ignored"),
+            },
+            Inbound::AuthRefused { reason } => {
+                tracing::info!(%reason, "the server refused the credentials");
+                self.abandon_current("authentication refused");
+                self.auth_refused(now, ConnectionErrorKind::AuthRefused);
+            }
+            Inbound::Answer { to, outcome } => self.answered(now, to, outcome),
+            Inbound::UnreadableAnswer { to } => self.unreadable_answer(now, to),
+            Inbound::Event(event) => self.chat_event(event),
+            Inbound::Write(text) => {
+                if let Some(connection) = self.open_socket() {
+                    self.actions.push_back(Action::Send { connection, text });
+                }
+            }
+            Inbound::ServerPing { interval, timeout } => {
+                self.server_ping = Some((interval, timeout));
+            }
+            Inbound::Closing { reason } => {
+                tracing::info!(%reason, "the server ended the session");
+                self.abandon_current("the server ended the session");
+                self.connection_failed(
+                    now,
+                    ConnectionErrorKind::Closed { code: None, reason }.into(),
+                );
+            }
+            Inbound::Malformed(error) => {
+                tracing::warn!(%error, "malformed frame");
+                self.emit(Event::Malformed(error));
+            }
+            Inbound::Unknown(frame) => self.emit(Event::Unknown(frame)),
+        }
     }
 
-    fn server_frame(&mut self, now: Instant, frame: ServerFrame) {
-        match frame {
-            ServerFrame::Connected(session) => self.emit(Event::Session(session)),
-            ServerFrame::Message(NewMessage { message }) => {
-                if let Some(delivery) = self.rooms.message(message) {
+    fn chat_event(&mut self, event: ChatEvent) {
+        match event {
+            ChatEvent::Message(message) => {
+                let own_user = self.own_user().cloned();
+                if let Some(delivery) = self.rooms.message(message, own_user.as_ref()) {
                     self.deliver(delivery);
                 }
             }
-            ServerFrame::MessageSent(ack) => match self.outbox.acknowledge() {
-                Some(settled) => {
-                    self.rooms
-                        .own_message(&settled.conversation_id, &ack.message_id);
-                    let state = MessageState::Acknowledged(MessageAck {
-                        conversation_id: settled.conversation_id.clone(),
-                        message_id: ack.message_id,
-                        timestamp: ack.timestamp,
-                    });
-                    self.emit(Event::Outgoing {
-                        id: settled.id,
-                        conversation_id: settled.conversation_id,
-                        state,
-                    });
-                }
-                None => self.emit(Event::Reply(ServerFrame::MessageSent(ack))),
-            },
-            ServerFrame::Typing(typing) => self.emit(Event::Typing(typing)),
-            ServerFrame::Read(receipt) => self.emit(Event::Read(receipt)),
-            ServerFrame::Presence(presence) => self.emit(Event::Presence(presence)),
-            ServerFrame::SyncData(data) => {
-                let deliveries = self.rooms.synced(&data.conversation_id, data.messages);
-                self.deliver_all(deliveries);
+            ChatEvent::MessageStatus(status) => self.emit(Event::MessageStatus(status)),
+            ChatEvent::Typing(typing) => self.emit(Event::Typing(typing)),
+            ChatEvent::Read(receipt) => self.emit(Event::Read(receipt)),
+            ChatEvent::Presence(presence) => self.emit(Event::Presence(presence)),
+            ChatEvent::ServerNotice { code, message } => {
+                self.emit(Event::ServerNotice { code, message })
             }
-            ServerFrame::Pong(_) => {
-                if let Some(rtt) = self.keepalive.pong(now) {
-                    self.recorder.rtt = Some(rtt);
-                }
-            }
-            ServerFrame::Error(error) => {
-                match error.code {
-                    ErrorCode::MessageError => {
-                        if let Some(settled) = self.outbox.reject() {
-                            let state = MessageState::Failed(SendError::Rejected {
-                                code: error.code.clone(),
-                                error: error.error.clone(),
-                            });
-                            let conversation_id = settled.conversation_id;
-                            self.emit(Event::Outgoing {
-                                id: settled.id,
-                                conversation_id,
-                                state,
-                            });
-                        }
-                    }
-                    ErrorCode::SyncError => {
-                        let released = self.rooms.sync_failed();
-                        self.deliver_all(released);
-                    }
-                    _ => {}
-                }
-                self.emit(Event::ServerError(error));
-            }
-            ServerFrame::Unknown(raw) => self.emit(Event::Unknown(raw)),
-            reply => self.emit(Event::Reply(reply)),
+            ChatEvent::Backend(event) => self.emit(Event::Backend(event)),
         }
     }
 
@@ -99,6 +106,7 @@ impl Engine {
         let event = match delivery {
             Delivery::New(message, origin) => Event::Message { message, origin },
             Delivery::Updated(message) => Event::MessageUpdated(message),
+            Delivery::OwnCopy(message, id) => Event::OwnMessageCopy { message, id },
         };
         self.emit(event);
     }

@@ -5,9 +5,11 @@
 //! [`TransportEvent`], and call [`Engine::handle_timeout`](super::Engine::handle_timeout) at
 //! [`Engine::poll_timeout`](super::Engine::poll_timeout).
 
-use super::events::Event;
-use super::status::ConnectionError;
-use crate::auth::SecretUrl;
+use std::fmt;
+
+use super::errors::{ConnectionError, DeliveryError};
+use super::events::{Event, Reply};
+use crate::dialect::{ConnectRequest, RequestId};
 
 /// Names one connection attempt, so that events of an old socket are never taken for the
 /// current one's.
@@ -15,24 +17,27 @@ use crate::auth::SecretUrl;
 pub struct ConnectionId(pub(crate) u64);
 
 /// Work for the driver.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Action {
-    /// Get a token for `connection` and pass it to [`Engine::handle_token`](super::Engine::handle_token).
-    /// `refresh` is true when the server refused the previous one.
+    /// Get a token for `connection` and pass it to
+    /// [`Engine::handle_token`](super::Engine::handle_token). `refresh` is true when the
+    /// server refused the previous one.
     RequestToken {
         /// The attempt the token is for.
         connection: ConnectionId,
         /// Whether the last token was refused.
         refresh: bool,
     },
-    /// Open a WebSocket to `url`.
+    /// Open a WebSocket.
     Open {
         /// The attempt.
         connection: ConnectionId,
-        /// Where; prints redacted.
-        url: SecretUrl,
+        /// What to open; its URL prints redacted.
+        request: ConnectRequest,
     },
-    /// Send a text frame.
+    /// Send a text frame. Its `Debug` shows only the length: frames can carry tokens
+    /// (a Socket.IO CONNECT packet).
     Send {
         /// On which connection.
         connection: ConnectionId,
@@ -50,16 +55,68 @@ pub enum Action {
     },
     /// Deliver an event to the application.
     Emit(Event),
+    /// A request the application made has its outcome.
+    Complete {
+        /// The request, as the command method returned it.
+        request: RequestId,
+        /// Its outcome.
+        outcome: Result<Reply, DeliveryError>,
+    },
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::RequestToken {
+                connection,
+                refresh,
+            } => f
+                .debug_struct("RequestToken")
+                .field("connection", connection)
+                .field("refresh", refresh)
+                .finish(),
+            Action::Open {
+                connection,
+                request,
+            } => f
+                .debug_struct("Open")
+                .field("connection", connection)
+                .field("request", request)
+                .finish(),
+            Action::Send { connection, text } => f
+                .debug_struct("Send")
+                .field("connection", connection)
+                .field("bytes", &text.len())
+                .finish(),
+            Action::Close {
+                connection,
+                code,
+                reason,
+            } => f
+                .debug_struct("Close")
+                .field("connection", connection)
+                .field("code", code)
+                .field("reason", reason)
+                .finish(),
+            Action::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
+            Action::Complete { request, outcome } => f
+                .debug_struct("Complete")
+                .field("request", request)
+                .field("outcome", outcome)
+                .finish(),
+        }
+    }
 }
 
 /// What happened on a connection.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TransportEvent {
-    /// The WebSocket handshake succeeded.
+    /// The WebSocket handshake succeeded (the backend's own handshake may still be to come).
     Opened,
     /// A text frame arrived.
     Frame(String),
-    /// A binary frame arrived (protocol 001 has none).
+    /// A binary frame arrived.
     Binary(Vec<u8>),
     /// The connection closed, with the close frame's code and reason if there was one.
     Closed {

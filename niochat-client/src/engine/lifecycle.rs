@@ -1,15 +1,21 @@
-//! A connection's life: connecting, authenticating, opening, losing it, backing off, giving up.
+//! A connection's life: connecting, authenticating, the backend's handshake, losing the
+//! connection, backing off, giving up.
 
 use web_time::{Duration, Instant};
 
+use super::keepalive::{Mode, Verdict};
+use super::ledger::TicketKind;
+use super::metrics::CloseInfo;
+use super::rooms::RejoinStep;
 use super::{
-    Action, ConnectionError, ConnectionId, Engine, Event, MessageState, Phase, Status,
-    TransportEvent,
+    Action, ConnectionError, ConnectionErrorKind, ConnectionId, DeliveryError, Detail, Engine,
+    Event, GapReason, MessageState, Phase, Status, StopReason, TransportEvent,
 };
 use crate::auth::AuthToken;
-use crate::protocol::{ClientFrame, Ping, SetPresence};
+use crate::dialect::{AnswerMode, Command, CommandKind, KeepAliveMode, RoomMode};
+use crate::model::Session;
 
-/// Close code for connections the client abandons as dead (a private-use code).
+/// Close code for connections the client abandons as dead or untrustworthy (private use).
 const CLOSE_ABANDONED: u16 = 4000;
 /// Close code for the application's own disconnects and reconnects.
 const CLOSE_NORMAL: u16 = 1000;
@@ -17,43 +23,48 @@ const CLOSE_NORMAL: u16 = 1000;
 impl Engine {
     /// Starts connecting. Does nothing while connected or already trying; leaves the terminal
     /// states with a fresh schedule.
-    pub fn connect(&mut self, _now: Instant) {
+    pub fn connect(&mut self, now: Instant) {
         if matches!(self.phase, Phase::Idle | Phase::Stopped) {
-            self.start_over(Status::Connecting);
+            self.start_over(now, Status::Connecting);
         }
     }
 
-    /// Closes the connection and stops trying. Messages not yet acknowledged stay queued for
-    /// the next `connect()`; nothing is reconnected by itself.
+    /// Closes the connection and stops trying. Unacknowledged messages stay queued for the
+    /// next `connect()` (unless the configuration drops them); whatever waits for a
+    /// connection resolves now with `NotDelivered`.
     pub fn disconnect(&mut self, now: Instant) {
         self.close_current(now, "client disconnect");
         self.recorder.outage_since = None;
         self.phase = Phase::Idle;
         self.set_status(Status::Disconnected);
+        self.stopped(StopReason::Disconnected);
     }
 
     /// Reconnects at once with a fresh schedule, from any state: closes a live connection
     /// first, and leaves `GaveUp` and `Unauthorized` (new credentials may have arrived).
     pub fn reconnect(&mut self, now: Instant) {
-        if self.is_open() {
+        if self.is_ready() {
             self.recorder.outage_started(now);
         }
         self.close_current(now, "reconnect");
-        self.start_over(Status::Connecting);
+        self.start_over(now, Status::Connecting);
     }
 
     /// A hint that the network is back (an `online` event, a network-change callback, the app
     /// coming to the foreground): waiting or gave up → reconnect now with a fresh schedule;
-    /// connected → ping now, to find out whether the connection survived.
+    /// connected → probe the connection at once where the backend lets the client ping.
     pub fn network_available(&mut self, now: Instant) {
         match self.phase {
-            Phase::Open { .. } => {
-                self.keepalive.probe(now);
-                self.write(ClientFrame::Ping(Ping {}));
+            Phase::Ready { .. } => {
+                let caps = self.capabilities();
+                if caps.supports(CommandKind::Ping) && caps.answers != AnswerMode::None {
+                    self.keepalive.probe(now);
+                    self.write(now, Command::Ping, TicketKind::Ping, Vec::new());
+                }
             }
-            Phase::Waiting { .. } => self.start_over(Status::Connecting),
+            Phase::Waiting { .. } => self.start_over(now, Status::Connecting),
             Phase::Stopped if matches!(self.status, Status::GaveUp { .. }) => {
-                self.start_over(Status::Connecting)
+                self.start_over(now, Status::Connecting)
             }
             _ => {}
         }
@@ -73,22 +84,30 @@ impl Engine {
         connection: ConnectionId,
         token: Result<Option<AuthToken>, String>,
     ) {
-        if self.phase != (Phase::AwaitingToken { connection }) {
+        if !matches!(self.phase, Phase::AwaitingToken { connection: awaited, .. } if awaited == connection)
+        {
             return;
         }
         match token {
             Ok(token) => {
-                let url = self
-                    .codec
-                    .connect_url(&self.config.endpoint, token.as_ref());
-                tracing::debug!(%url, "opening");
+                let dialect = self.protocol.dialect(token);
+                let request = dialect.connect_request(&self.config.endpoint);
+                tracing::debug!(url = %request.url, "opening");
+                self.dialect = Some(dialect);
+                self.server_ping = None;
                 self.phase = Phase::Opening {
                     connection,
                     deadline: now + self.config.connect_timeout,
                 };
-                self.actions.push_back(Action::Open { connection, url });
+                self.actions.push_back(Action::Open {
+                    connection,
+                    request,
+                });
             }
-            Err(reason) => self.connection_failed(now, ConnectionError::TokenUnavailable(reason)),
+            Err(reason) => self.connection_failed(
+                now,
+                ConnectionError::with_source(ConnectionErrorKind::TokenUnavailable, Detail(reason)),
+            ),
         }
     }
 
@@ -100,132 +119,248 @@ impl Engine {
         connection: ConnectionId,
         event: TransportEvent,
     ) {
-        if self.current_connection() != Some(connection) {
+        if self.open_socket() != Some(connection)
+            && !matches!(self.phase, Phase::Opening { connection: opening, .. } if opening == connection)
+        {
             tracing::trace!(?connection, "event of an old connection ignored");
             return;
         }
         match event {
-            TransportEvent::Opened if matches!(self.phase, Phase::Opening { .. }) => {
-                self.opened(now, connection)
-            }
-            TransportEvent::Opened => {}
-            TransportEvent::Frame(text) => self.frame(now, text),
-            TransportEvent::Binary(bytes) => self.binary(bytes.len()),
+            TransportEvent::Opened => self.socket_opened(connection),
+            TransportEvent::Frame(text) => self.text_frame(now, &text),
+            TransportEvent::Binary(bytes) => self.binary_frame(now, &bytes),
             TransportEvent::Closed { code, reason } => {
-                self.connection_failed(now, ConnectionError::Closed { code, reason })
+                self.connection_failed(now, ConnectionErrorKind::Closed { code, reason }.into())
             }
             TransportEvent::HandshakeRefused {
                 status: status @ (401 | 403),
-            } => self.auth_refused(now, status),
+            } => self.auth_refused(now, ConnectionErrorKind::HttpStatus(status)),
             TransportEvent::HandshakeRefused { status } => {
-                self.connection_failed(now, ConnectionError::HandshakeRefused { status })
+                self.connection_failed(now, ConnectionErrorKind::HttpStatus(status).into())
             }
             TransportEvent::Failed(error) => self.connection_failed(now, error),
         }
     }
 
-    /// Timers: the backoff delay, the connect timeout, keep-alive, acknowledgement and sync
+    /// Timers: the backoff delay, the token and connect timeouts, keep-alive, answer and sync
     /// deadlines. Call it at [`poll_timeout`](Self::poll_timeout); calling it early is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.phase {
-            Phase::Waiting { until } if now >= until => self.request_token(false),
-            Phase::Opening { deadline, .. } if now >= deadline => {
-                self.close_current(now, "connect timeout");
-                self.connection_failed(
-                    now,
-                    ConnectionError::ConnectTimeout(self.config.connect_timeout),
-                );
+            Phase::Waiting { until } if now >= until => self.request_token(now, false),
+            Phase::AwaitingToken { deadline, .. } if now >= deadline => {
+                let timeout = self.config.token_timeout;
+                self.connection_failed(now, ConnectionErrorKind::TokenTimeout(timeout).into());
             }
-            Phase::Open { .. } => self.open_timers(now),
+            Phase::Opening { deadline, .. } | Phase::Handshake { deadline, .. }
+                if now >= deadline =>
+            {
+                self.abandon_current("connect timeout");
+                let timeout = self.config.connect_timeout;
+                self.connection_failed(now, ConnectionErrorKind::Timeout(timeout).into());
+            }
+            Phase::Ready { .. } => self.ready_timers(now),
             _ => {}
         }
     }
 
-    fn open_timers(&mut self, now: Instant) {
+    fn ready_timers(&mut self, now: Instant) {
         match self.keepalive.poll(now) {
-            super::keepalive::Verdict::Idle => {}
-            super::keepalive::Verdict::SendPing => self.write(ClientFrame::Ping(Ping {})),
-            super::keepalive::Verdict::Dead => {
-                let timeout = self.keepalive.timeout();
-                tracing::info!(?timeout, "connection silent after ping: taken for dead");
+            Verdict::Idle => {}
+            Verdict::SendPing => self.write(now, Command::Ping, TicketKind::Ping, Vec::new()),
+            Verdict::Dead => {
+                let silence = self.keepalive.silence();
+                tracing::info!(?silence, "connection silent: taken for dead");
                 self.abandon_current("keep-alive timeout");
-                self.connection_failed(now, ConnectionError::KeepAliveTimeout(timeout));
-                return;
+                let error = ConnectionErrorKind::KeepAliveTimeout(silence);
+                return self.connection_failed(now, error.into());
             }
         }
-        let timeout_ms = self.config.ack_timeout.as_millis() as u64;
-        for settled in self.outbox.expire(now, self.config.ack_timeout) {
-            let state = MessageState::Failed(super::SendError::AckTimeout { timeout_ms });
-            self.emit(Event::Outgoing {
-                id: settled.id,
-                conversation_id: settled.conversation_id,
-                state,
-            });
+        let timeout = self.config.ack_timeout;
+        match self.capabilities().answers {
+            AnswerMode::InOrder if self.ledger.is_overdue(now, timeout) => {
+                // Every later answer would be matched to the wrong request: replace the
+                // connection. The overdue message counts a timeout; after enough it fails.
+                if let Some(TicketKind::Message(id)) = self.ledger.oldest().map(|t| t.kind.clone())
+                    && self.outbox.timed_out(id) >= self.config.max_timeouts
+                {
+                    self.ledger.settle(crate::dialect::AnswerTo::Oldest);
+                    self.fail_message(id, DeliveryError::AckTimeout { timeout });
+                }
+                return self.replace_connection(now, ConnectionErrorKind::AnswerOverdue(timeout));
+            }
+            AnswerMode::ByAckId => {
+                for ticket in self.ledger.take_overdue(now, timeout) {
+                    self.ticket_expired(ticket);
+                }
+            }
+            _ => {}
         }
-        let released = self.rooms.expire_syncs(now, self.config.sync_timeout);
+        let own_user = self.own_user().cloned();
+        let released = self
+            .rooms
+            .expire_syncs(now, self.config.sync_timeout, own_user.as_ref());
         self.deliver_all(released);
     }
 
-    fn start_over(&mut self, status: Status) {
+    fn start_over(&mut self, now: Instant, status: Status) {
         self.backoff.reset();
         self.auth_refreshed = false;
         self.set_status(status);
-        self.request_token(false);
+        self.request_token(now, false);
     }
 
-    fn request_token(&mut self, refresh: bool) {
+    fn request_token(&mut self, now: Instant, refresh: bool) {
         self.next_connection += 1;
         let connection = ConnectionId(self.next_connection);
-        self.phase = Phase::AwaitingToken { connection };
+        self.phase = Phase::AwaitingToken {
+            connection,
+            deadline: now + self.config.token_timeout,
+        };
         self.actions.push_back(Action::RequestToken {
             connection,
             refresh,
         });
     }
 
-    fn current_connection(&self) -> Option<ConnectionId> {
+    pub(super) fn current_connection(&self) -> Option<ConnectionId> {
         match self.phase {
-            Phase::AwaitingToken { connection }
+            Phase::AwaitingToken { connection, .. }
             | Phase::Opening { connection, .. }
-            | Phase::Open { connection, .. } => Some(connection),
+            | Phase::Handshake { connection, .. }
+            | Phase::Ready { connection, .. } => Some(connection),
             Phase::Idle | Phase::Stopped | Phase::Waiting { .. } => None,
         }
     }
 
-    fn opened(&mut self, now: Instant, connection: ConnectionId) {
+    /// The connection whose socket is open, if any.
+    pub(super) fn open_socket(&self) -> Option<ConnectionId> {
+        match self.phase {
+            Phase::Handshake { connection, .. } | Phase::Ready { connection, .. } => {
+                Some(connection)
+            }
+            _ => None,
+        }
+    }
+
+    fn socket_opened(&mut self, connection: ConnectionId) {
+        let Phase::Opening { deadline, .. } = self.phase else {
+            return;
+        };
+        tracing::debug!(?connection, "socket open; the backend's handshake follows");
+        self.phase = Phase::Handshake {
+            connection,
+            deadline,
+        };
+        let frames = self
+            .dialect
+            .as_mut()
+            .map(|dialect| dialect.on_open())
+            .unwrap_or_default();
+        for text in frames {
+            self.actions.push_back(Action::Send { connection, text });
+        }
+    }
+
+    /// The backend said the session is ready: connected. Rooms first (the server forgot
+    /// them), then what they missed, then the user's state, then the messages written while
+    /// offline, oldest first.
+    pub(super) fn session_ready(
+        &mut self,
+        now: Instant,
+        connection: ConnectionId,
+        session: Session,
+    ) {
         tracing::info!(?connection, "connected");
-        self.phase = Phase::Open {
+        self.phase = Phase::Ready {
             connection,
             since: now,
         };
         self.auth_refreshed = false;
         self.recorder.outage_ended(now);
-        self.keepalive.start(now);
+        let caps = self.capabilities().clone();
+        let mode = match (caps.keep_alive, self.server_ping) {
+            (KeepAliveMode::ClientPing, _) => Mode::ClientPing {
+                interval: self.config.ping_interval,
+                timeout: self.config.pong_timeout,
+            },
+            (KeepAliveMode::ServerPing, Some((interval, timeout))) => {
+                Mode::ServerPing { interval, timeout }
+            }
+            _ => Mode::Off,
+        };
+        self.keepalive.start(now, mode);
+        self.session = Some(session.clone());
         self.set_status(Status::Connected);
-        // Order matters: rooms first (the server forgot them), then what they missed, then the
-        // user's state, then the messages written while offline, oldest first.
-        for frame in self.rooms.rejoin(now) {
-            self.write(frame);
+        self.emit(Event::Session(session));
+        if caps.rooms == RoomMode::Frames {
+            for step in self.rooms.rejoin(now, caps.history_sync) {
+                match step {
+                    RejoinStep::Join {
+                        conversation,
+                        waiters,
+                    } => self.write(
+                        now,
+                        Command::Join(conversation.clone()),
+                        TicketKind::Join(conversation),
+                        waiters,
+                    ),
+                    RejoinStep::Sync {
+                        conversation,
+                        after,
+                    } => self.write(
+                        now,
+                        Command::Sync {
+                            conversation_id: conversation.clone(),
+                            after,
+                        },
+                        TicketKind::Sync(conversation),
+                        Vec::new(),
+                    ),
+                    RejoinStep::Gap {
+                        conversation,
+                        after,
+                        reason,
+                    } => self.emit(Event::HistoryGap {
+                        conversation_id: conversation,
+                        after,
+                        reason,
+                    }),
+                }
+            }
         }
         if let Some(status) = self.presence.clone() {
-            self.write(ClientFrame::Presence(SetPresence { status }));
+            let waiters = std::mem::take(&mut self.presence_waiters);
+            self.write(
+                now,
+                Command::Presence(status.clone()),
+                TicketKind::Presence(status),
+                waiters,
+            );
         }
-        for receipt in std::mem::take(&mut self.pending_reads) {
-            self.write(ClientFrame::Read(receipt));
+        for read in std::mem::take(&mut self.pending_reads) {
+            let command = Command::Read {
+                conversation_id: read.conversation.clone(),
+                message_id: read.message.clone(),
+            };
+            let kind = TicketKind::Read {
+                conversation: read.conversation,
+                message: read.message,
+            };
+            self.write(now, command, kind, read.waiters);
         }
         self.write_queued(now);
     }
 
     /// The current connection or attempt failed: tidy up, then retry later or give up.
-    fn connection_failed(&mut self, now: Instant, error: ConnectionError) {
+    pub(super) fn connection_failed(&mut self, now: Instant, error: ConnectionError) {
         tracing::info!(%error, "connection lost");
-        if let Phase::Open { since, .. } = self.phase {
+        if let Phase::Ready { since, .. } = self.phase {
             if now.saturating_duration_since(since) >= self.backoff.policy().stable_after {
                 self.backoff.reset();
             }
             self.recorder.outage_started(now);
         }
-        self.record_close(&error);
+        self.record_failure(&error);
         self.tear_down(now);
         self.set_status(Status::Error(error));
         match self.backoff.next_attempt() {
@@ -243,56 +378,131 @@ impl Engine {
                 self.set_status(Status::GaveUp {
                     attempts: self.backoff.attempts(),
                 });
+                self.stopped(StopReason::GaveUp);
             }
         }
     }
 
-    /// 401/403 at the handshake: one immediate retry with a refreshed token, then stop.
-    fn auth_refused(&mut self, now: Instant, status: u16) {
-        let error = ConnectionError::HandshakeRefused { status };
-        self.record_close(&error);
+    /// The server refused the credentials: one immediate retry with a refreshed token, then
+    /// stop. Never a retry loop.
+    pub(super) fn auth_refused(&mut self, now: Instant, kind: ConnectionErrorKind) {
+        let error = ConnectionError::new(kind);
+        self.record_failure(&error);
         self.tear_down(now);
         self.set_status(Status::Error(error));
         if self.auth_refreshed {
-            tracing::warn!(status, "credentials refused after a refresh: unauthorized");
+            tracing::warn!("credentials refused after a refresh: unauthorized");
             self.phase = Phase::Stopped;
             self.set_status(Status::Unauthorized);
+            self.stopped(StopReason::Unauthorized);
         } else {
-            tracing::info!(status, "credentials refused: asking for a fresh token");
+            tracing::info!("credentials refused: asking for a fresh token");
             self.auth_refreshed = true;
             self.set_status(Status::Connecting);
-            self.request_token(true);
+            self.request_token(now, true);
         }
     }
 
-    fn record_close(&mut self, error: &ConnectionError) {
-        let (code, reason) = match error {
-            ConnectionError::Closed { code, reason } => (*code, reason.clone()),
-            other => (None, other.to_string()),
-        };
-        self.recorder.last_close_code = code;
-        self.recorder.last_close_reason = Some(reason);
+    /// The connection can no longer be trusted: close it and reconnect on the usual schedule.
+    pub(super) fn replace_connection(&mut self, now: Instant, kind: ConnectionErrorKind) {
+        tracing::warn!(?kind, "replacing the connection");
+        self.abandon_current("connection out of step");
+        self.connection_failed(now, kind.into());
     }
 
-    /// Forgets the connection's state: messages in flight are queued again, held-back live
+    /// The close of a socket that was open, and the last error, kept apart.
+    fn record_failure(&mut self, error: &ConnectionError) {
+        if self.open_socket().is_some() {
+            let (code, reason) = match error.kind() {
+                ConnectionErrorKind::Closed { code, reason } => (*code, reason.clone()),
+                _ => (None, error.to_string()),
+            };
+            self.recorder.last_close = Some(CloseInfo { code, reason });
+            if let ConnectionErrorKind::FrameTooLarge { max } = error.kind() {
+                self.sync_too_large(*max);
+            }
+        }
+        self.recorder.last_error = Some(error.clone());
+    }
+
+    /// A frame over the limit while a sync was open was, almost surely, its answer (in-order
+    /// backends: exactly). Asking again would fail the same way: report a gap instead.
+    fn sync_too_large(&mut self, max: usize) {
+        let oldest_sync = self.ledger.oldest().and_then(|ticket| match &ticket.kind {
+            TicketKind::Sync(conversation) => Some(conversation.clone()),
+            _ => None,
+        });
+        if let Some(conversation) = oldest_sync {
+            tracing::warn!(%conversation, max, "sync answer over the frame limit: history gap");
+            self.rooms
+                .history_gap(&conversation, GapReason::SyncTooLarge { max });
+        }
+    }
+
+    /// Forgets the connection: its unanswered requests are settled as lost, held-back live
     /// messages are released, keep-alive stops.
     fn tear_down(&mut self, now: Instant) {
         self.keepalive.stop();
-        for requeued in self.outbox.connection_lost() {
-            let state = MessageState::Queued;
-            self.emit(Event::Outgoing {
-                id: requeued.id,
-                conversation_id: requeued.conversation_id,
-                state,
-            });
+        for ticket in self.ledger.drain() {
+            self.ticket_lost(ticket);
         }
-        let released = self.rooms.expire_syncs(now, Duration::ZERO);
+        self.outbox.connection_lost();
+        let own_user = self.own_user().cloned();
+        let released = self
+            .rooms
+            .expire_syncs(now, Duration::ZERO, own_user.as_ref());
         self.deliver_all(released);
+        self.dialect = None;
+        self.session = None;
+    }
+
+    /// The client stopped trying: what waits for a connection resolves now.
+    fn stopped(&mut self, reason: StopReason) {
+        let waiting = DeliveryError::NotDelivered {
+            message: None,
+            reason,
+            still_queued: true,
+        };
+        let mut waiters = self.rooms.take_all_waiters();
+        waiters.append(&mut self.presence_waiters);
+        for read in &mut self.pending_reads {
+            waiters.append(&mut read.waiters);
+        }
+        self.complete_all(waiters, Err(waiting));
+        if self.config.keep_queue_when_stopped {
+            let held: Vec<_> = self
+                .outbox
+                .iter()
+                .map(|pending| (pending.id, pending.conversation_id.clone()))
+                .collect();
+            for (id, conversation_id) in held {
+                self.emit(Event::Outgoing {
+                    id,
+                    conversation_id,
+                    state: MessageState::Held(reason),
+                });
+            }
+        } else {
+            for pending in self.outbox.clear() {
+                let error = DeliveryError::NotDelivered {
+                    message: Some(pending.id),
+                    reason,
+                    still_queued: false,
+                };
+                self.emit(Event::Outgoing {
+                    id: pending.id,
+                    conversation_id: pending.conversation_id,
+                    state: MessageState::Failed(error),
+                });
+            }
+        }
     }
 
     /// Closes the open connection or abandons the attempt under way, normally.
     fn close_current(&mut self, now: Instant, reason: &str) {
-        if let Phase::Open { connection, .. } | Phase::Opening { connection, .. } = self.phase {
+        if let Some(connection) = self.current_connection()
+            && !matches!(self.phase, Phase::AwaitingToken { .. })
+        {
             self.actions.push_back(Action::Close {
                 connection,
                 code: CLOSE_NORMAL,
@@ -302,9 +512,11 @@ impl Engine {
         self.tear_down(now);
     }
 
-    /// Drops a connection taken for dead.
-    fn abandon_current(&mut self, reason: &str) {
-        if let Some(connection) = self.current_connection() {
+    /// Drops a connection taken for dead or untrustworthy.
+    pub(super) fn abandon_current(&mut self, reason: &str) {
+        if let Some(connection) = self.current_connection()
+            && !matches!(self.phase, Phase::AwaitingToken { .. })
+        {
             self.actions.push_back(Action::Close {
                 connection,
                 code: CLOSE_ABANDONED,

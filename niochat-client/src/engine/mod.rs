@@ -7,27 +7,37 @@
 //! under tokio, in the browser and behind FFI, and tests drive it on a virtual clock: time is
 //! whatever `Instant` they pass.
 //!
+//! The engine speaks to the backend only through a [`Dialect`] and
+//! obeys its [`Capabilities`]: no frame type of any backend is named here.
+//!
 //! ```
-//! use niochat_client::engine::{Action, Engine, EngineConfig, Status, TransportEvent};
-//! use niochat_client::protocol::JsonCodec;
+//! use niochat_client::engine::{Action, Engine, EngineConfig, TransportEvent};
+//! use niochat_client::Status;
+//! use niochat_client::dialect::Backend;
 //! use web_time::Instant;
 //!
 //! let now = Instant::now();
-//! let mut engine = Engine::new(EngineConfig::new("ws://127.0.0.1:8000/ws"), Box::new(JsonCodec));
+//! let config = EngineConfig::new("ws://127.0.0.1:8000/ws");
+//! let mut engine = Engine::new(config, Backend::Renum.protocol()).expect("valid config");
 //! engine.connect(now);
-//! // A driver's loop: carry out every action. Here the socket "opens" at once.
+//! // A driver's loop: carry out every action. Here the socket "opens" at once and the
+//! // server greets us, which makes the session ready.
 //! while let Some(action) = engine.poll_action() {
 //!     match action {
 //!         Action::RequestToken { connection, .. } => {
 //!             engine.handle_token(now, connection, Ok(Some("secret".into())))
 //!         }
-//!         Action::Open { connection, url } => {
-//!             assert_eq!(url.to_string(), "ws://127.0.0.1:8000/ws?token=***");
+//!         Action::Open { connection, request } => {
+//!             assert_eq!(request.url.to_string(), "ws://127.0.0.1:8000/ws?token=***");
 //!             engine.handle_transport(now, connection, TransportEvent::Opened);
+//!             let hello = r#"{"type":"connected","user_id":"u1"}"#.to_owned();
+//!             engine.handle_transport(now, connection, TransportEvent::Frame(hello));
 //!         }
 //!         Action::Send { text, .. } => println!("write {text}"),
 //!         Action::Close { .. } => println!("close the socket"),
 //!         Action::Emit(event) => println!("tell the app {event:?}"),
+//!         Action::Complete { request, outcome } => println!("{request:?} is done: {outcome:?}"),
+//!         _ => {}
 //!     }
 //! }
 //! assert_eq!(engine.status(), &Status::Connected);
@@ -36,31 +46,38 @@
 
 mod backoff;
 mod config;
+mod errors;
 mod events;
 mod inbound;
 mod io;
 mod keepalive;
+mod ledger;
 mod lifecycle;
 mod metrics;
 mod outbox;
+mod requests;
 mod rooms;
 mod status;
+mod tickets;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use web_time::Instant;
 
 pub use backoff::ceiling as backoff_ceiling;
-pub use config::{EngineConfig, Jitter, ReconnectPolicy};
-pub use events::{ClientMessageId, Event, MessageAck, MessageState, Origin, SendError};
-pub use io::{Action, ConnectionId, TransportEvent};
-pub use metrics::Metrics;
-pub use status::{ConnectionError, Status};
-
-use crate::protocol::{
-    ClientFrame, Id, Join, Leave, MarkRead, Ping, PresenceStatus, SendMessage, SetPresence,
-    SetTyping, SyncRequest, WireCodec,
+pub use config::{ConfigError, EngineConfig, Jitter, MAX_DURATION, ReconnectPolicy};
+pub use errors::{
+    CommandError, ConnectionError, ConnectionErrorKind, DeliveryError, Detail, Refused, StopReason,
 };
+pub use events::{ClientMessageId, Event, GapReason, MessageAck, MessageState, Origin, Reply};
+pub use io::{Action, ConnectionId, TransportEvent};
+pub use metrics::{CloseInfo, Metrics};
+pub use status::Status;
+
+use crate::dialect::{Capabilities, Dialect, Protocol, RequestId};
+use crate::model::{Id, PresenceStatus, Session};
+use web_time::Duration;
 
 /// Where the engine is in a connection's life.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,42 +89,69 @@ enum Phase {
     /// Waiting for the backoff delay before the next attempt.
     Waiting { until: Instant },
     /// Waiting for the driver's token.
-    AwaitingToken { connection: ConnectionId },
+    AwaitingToken {
+        connection: ConnectionId,
+        deadline: Instant,
+    },
     /// The driver is opening the socket.
     Opening {
         connection: ConnectionId,
         deadline: Instant,
     },
-    /// Connected.
-    Open {
+    /// The socket is open; the backend's own handshake is under way.
+    Handshake {
+        connection: ConnectionId,
+        deadline: Instant,
+    },
+    /// The session is ready.
+    Ready {
         connection: ConnectionId,
         since: Instant,
     },
 }
 
+/// A read receipt waiting for a connection: only the newest per conversation is kept.
+#[derive(Debug)]
+struct PendingRead {
+    conversation: Id,
+    message: Id,
+    waiters: Vec<RequestId>,
+}
+
 /// The client's state machine. See the [module documentation](self).
 pub struct Engine {
     config: EngineConfig,
-    codec: Box<dyn WireCodec>,
+    protocol: Arc<dyn Protocol>,
     phase: Phase,
     status: Status,
     backoff: backoff::Backoff,
     /// A refreshed token was already asked for after a refusal.
     auth_refreshed: bool,
     next_connection: u64,
+    next_request: u64,
+    /// The current attempt's dialect, from the token's arrival until the connection ends.
+    dialect: Option<Box<dyn Dialect>>,
+    /// The server's keep-alive timing for the current attempt, where the server pings.
+    server_ping: Option<(Duration, Duration)>,
+    session: Option<Session>,
     outbox: outbox::Outbox,
+    ledger: ledger::Ledger,
     rooms: rooms::Rooms,
-    /// The newest read receipt per conversation, waiting for a connection.
-    pending_reads: Vec<MarkRead>,
+    pending_reads: Vec<PendingRead>,
+    /// The presence announced after every reconnect, and the requests waiting for that.
     presence: Option<PresenceStatus>,
+    presence_waiters: Vec<RequestId>,
     keepalive: keepalive::KeepAlive,
     recorder: metrics::Recorder,
     actions: VecDeque<Action>,
+    /// Scratch space for what a dialect makes of one frame.
+    inbound: Vec<crate::dialect::Inbound>,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
+            .field("backend", &self.protocol.name())
             .field("endpoint", &self.config.endpoint)
             .field("phase", &self.phase)
             .field("status", &self.status)
@@ -117,24 +161,33 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine for `config`, speaking through `codec`. It does nothing until [`connect`](Self::connect).
-    pub fn new(config: EngineConfig, codec: Box<dyn WireCodec>) -> Self {
-        Self {
+    /// An engine for `config`, speaking `protocol`. It does nothing until
+    /// [`connect`](Self::connect). A setting that would panic or spin is refused.
+    pub fn new(config: EngineConfig, protocol: Arc<dyn Protocol>) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
             backoff: backoff::Backoff::new(config.reconnect.clone(), config.jitter_seed),
             outbox: outbox::Outbox::new(config.queue_capacity),
-            keepalive: keepalive::KeepAlive::new(config.ping_interval, config.pong_timeout),
             config,
-            codec,
+            protocol,
             phase: Phase::Idle,
             status: Status::Disconnected,
             auth_refreshed: false,
             next_connection: 0,
+            next_request: 0,
+            dialect: None,
+            server_ping: None,
+            session: None,
+            ledger: ledger::Ledger::default(),
             rooms: rooms::Rooms::default(),
             pending_reads: Vec::new(),
             presence: None,
+            presence_waiters: Vec::new(),
+            keepalive: keepalive::KeepAlive::new(),
             recorder: metrics::Recorder::default(),
             actions: VecDeque::new(),
-        }
+            inbound: Vec::new(),
+        })
     }
 
     /// The current status.
@@ -147,6 +200,21 @@ impl Engine {
         &self.config
     }
 
+    /// The backend's name and what it offers.
+    pub fn capabilities(&self) -> &Capabilities {
+        self.protocol.capabilities()
+    }
+
+    /// The backend's name.
+    pub fn backend(&self) -> &'static str {
+        self.protocol.name()
+    }
+
+    /// What the server said about the current session, while connected.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
     /// The next thing for the driver to do.
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
@@ -156,16 +224,18 @@ impl Engine {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
             Phase::Waiting { until } => Some(until),
-            Phase::Opening { deadline, .. } => Some(deadline),
-            Phase::Open { .. } => [
+            Phase::AwaitingToken { deadline, .. }
+            | Phase::Opening { deadline, .. }
+            | Phase::Handshake { deadline, .. } => Some(deadline),
+            Phase::Ready { .. } => [
                 self.keepalive.next_deadline(),
-                self.outbox.next_deadline(self.config.ack_timeout),
+                self.ledger.next_deadline(self.config.ack_timeout),
                 self.rooms.next_deadline(self.config.sync_timeout),
             ]
             .into_iter()
             .flatten()
             .min(),
-            Phase::Idle | Phase::Stopped | Phase::AwaitingToken { .. } => None,
+            Phase::Idle | Phase::Stopped => None,
         }
     }
 
@@ -176,13 +246,14 @@ impl Engine {
             reconnects: self.recorder.reconnects,
             attempts: self.backoff.attempts(),
             queue_depth: self.outbox.depth(),
+            in_flight: self.ledger.len(),
             time_reconnecting: self.recorder.time_reconnecting(now),
             connected_for: match self.phase {
-                Phase::Open { since, .. } => Some(now.saturating_duration_since(since)),
+                Phase::Ready { since, .. } => Some(now.saturating_duration_since(since)),
                 _ => None,
             },
-            last_close_code: self.recorder.last_close_code,
-            last_close_reason: self.recorder.last_close_reason.clone(),
+            last_close: self.recorder.last_close.clone(),
+            last_error: self.recorder.last_error.clone(),
         }
     }
 
@@ -196,154 +267,43 @@ impl Engine {
         self.rooms.joined().cloned().collect()
     }
 
-    /// Sends a chat message now, or queues it until the next connection. The returned id names
-    /// it in the [`Event::Outgoing`] events that follow it to `Acknowledged` or `Failed`.
-    pub fn send_message(
-        &mut self,
-        now: Instant,
-        conversation_id: Id,
-        content: impl Into<String>,
-    ) -> Result<ClientMessageId, SendError> {
-        let frame = SendMessage {
-            conversation_id,
-            content: content.into(),
-        };
-        self.check_size(&ClientFrame::Message(frame.clone()))?;
-        let conversation_id = frame.conversation_id.clone();
-        let id = self.outbox.push(frame)?;
-        self.emit(Event::Outgoing {
-            id,
-            conversation_id,
-            state: MessageState::Queued,
-        });
-        if self.is_open() {
-            self.write_queued(now);
-        }
-        Ok(id)
+    fn is_ready(&self) -> bool {
+        matches!(self.phase, Phase::Ready { .. })
     }
 
-    /// Starts or stops the typing indicator. Never queued: stale typing is worse than none.
-    pub fn set_typing(&mut self, conversation_id: Id, is_typing: bool) -> Result<(), SendError> {
-        self.send_live(ClientFrame::Typing(SetTyping {
-            conversation_id,
-            is_typing,
-        }))
-    }
-
-    /// Marks messages read up to `message_id`. Offline, only the newest receipt per
-    /// conversation is kept, and sent after the next connect.
-    pub fn mark_read(&mut self, conversation_id: Id, message_id: Id) -> Result<(), SendError> {
-        let receipt = MarkRead {
-            conversation_id,
-            message_id,
-        };
-        self.check_size(&ClientFrame::Read(receipt.clone()))?;
-        if self.is_open() {
-            self.write(ClientFrame::Read(receipt));
-        } else {
-            self.pending_reads
-                .retain(|pending| pending.conversation_id != receipt.conversation_id);
-            self.pending_reads.push(receipt);
-        }
-        Ok(())
-    }
-
-    /// Announces the user's presence now, and again after every reconnect.
-    pub fn set_presence(&mut self, status: PresenceStatus) {
-        self.presence = Some(status.clone());
-        if self.is_open() {
-            self.write(ClientFrame::Presence(SetPresence { status }));
+    /// Why the engine is not trying, when it is not: what a command waiting for a connection
+    /// is told.
+    fn stop_reason(&self) -> Option<StopReason> {
+        match (self.phase, &self.status) {
+            (Phase::Idle, _) => Some(StopReason::Disconnected),
+            (Phase::Stopped, Status::Unauthorized) => Some(StopReason::Unauthorized),
+            (Phase::Stopped, _) => Some(StopReason::GaveUp),
+            _ => None,
         }
     }
 
-    /// Joins a conversation now or at the next connect, and again after every reconnect.
-    pub fn join(&mut self, conversation_id: Id) {
-        if self.rooms.join(&conversation_id) && self.is_open() {
-            self.rooms.joined_now(&conversation_id);
-            self.write(ClientFrame::Join(Join { conversation_id }));
-        }
+    fn own_user(&self) -> Option<&Id> {
+        self.session.as_ref()?.user_id.as_ref()
     }
 
-    /// Leaves a conversation: it is no longer joined after reconnects.
-    pub fn leave(&mut self, conversation_id: Id) {
-        let released = self.rooms.leave(&conversation_id);
-        self.deliver_all(released);
-        if self.is_open() {
-            self.write(ClientFrame::Leave(Leave { conversation_id }));
-        }
-    }
-
-    /// Asks for the messages of `conversation_id` after `last_message_id` (by default the
-    /// last one seen). The engine already does this after every reconnect.
-    pub fn sync(
-        &mut self,
-        conversation_id: Id,
-        last_message_id: Option<Id>,
-    ) -> Result<(), SendError> {
-        let last_message_id =
-            last_message_id.or_else(|| self.rooms.last_seen(&conversation_id).cloned());
-        self.send_live(ClientFrame::Sync(SyncRequest {
-            conversation_id,
-            last_message_id,
-        }))
-    }
-
-    /// Pings now; the `pong` updates [`Metrics::rtt`].
-    pub fn ping(&mut self, now: Instant) -> Result<(), SendError> {
-        if !self.is_open() {
-            return Err(SendError::NotConnected);
-        }
-        self.keepalive.probe(now);
-        self.write(ClientFrame::Ping(Ping {}));
-        Ok(())
-    }
-
-    fn send_live(&mut self, frame: ClientFrame) -> Result<(), SendError> {
-        self.check_size(&frame)?;
-        if !self.is_open() {
-            return Err(SendError::NotConnected);
-        }
-        self.write(frame);
-        Ok(())
-    }
-
-    fn check_size(&self, frame: &ClientFrame) -> Result<(), SendError> {
-        let size = self.codec.encode(frame).len();
-        match size > self.config.max_message_bytes {
-            true => Err(SendError::TooLarge {
-                size,
-                max: self.config.max_message_bytes,
-            }),
-            false => Ok(()),
-        }
-    }
-
-    fn is_open(&self) -> bool {
-        matches!(self.phase, Phase::Open { .. })
-    }
-
-    /// Writes a frame on the open connection (and does nothing otherwise).
-    fn write(&mut self, frame: ClientFrame) {
-        if let Phase::Open { connection, .. } = self.phase {
-            let text = self.codec.encode(&frame);
-            self.actions.push_back(Action::Send { connection, text });
-        }
-    }
-
-    fn write_queued(&mut self, now: Instant) {
-        for (id, frame) in self.outbox.write_unsent(now) {
-            let conversation_id = frame.conversation_id.clone();
-            self.write(ClientFrame::Message(frame));
-            self.emit(Event::Outgoing {
-                id,
-                conversation_id,
-                state: MessageState::Sent,
-            });
-        }
+    fn new_request(&mut self) -> RequestId {
+        self.next_request += 1;
+        RequestId(self.next_request)
     }
 
     fn emit(&mut self, event: Event) {
         self.actions.push_back(Action::Emit(event));
+    }
+
+    fn complete(&mut self, request: RequestId, outcome: Result<Reply, DeliveryError>) {
+        self.actions
+            .push_back(Action::Complete { request, outcome });
+    }
+
+    fn complete_all(&mut self, requests: Vec<RequestId>, outcome: Result<Reply, DeliveryError>) {
+        for request in requests {
+            self.complete(request, outcome.clone());
+        }
     }
 
     fn set_status(&mut self, status: Status) {

@@ -1,48 +1,32 @@
-//! The outgoing chat messages: queued while offline, then written and matched to their
-//! acknowledgements.
+//! The outgoing chat messages, from `send_message` until the server acknowledges them.
 //!
-//! Every message keeps its place from `send_message` until the server acknowledges it. The
-//! server acknowledges one connection's messages in the order it received them, so the
-//! messages written on the current connection form a FIFO that `message_sent` frames pop. A
-//! connection that dies takes its FIFO with it, and its unacknowledged messages become queued
-//! again, in their original order, to be written first on the next connection
-//! (at-least-once). A message whose acknowledgement times out is failed, and its FIFO slot
-//! stays as a tombstone so that a late acknowledgement cannot be matched to the next message.
+//! Messages wait here in the order they were sent. Those written on the current connection
+//! form a prefix of the queue; the rest wait for a connection. Each written message is also a
+//! ticket in the connection's [ledger](super::ledger), which matches its answer. A connection
+//! that dies takes its ledger with it and every written, unacknowledged message becomes unsent
+//! again, keeping its place, so it is written first on the next connection (at-least-once).
 
 use std::collections::VecDeque;
 
-use web_time::{Duration, Instant};
-
-use super::events::{ClientMessageId, SendError};
-use crate::protocol::{Id, SendMessage};
+use super::errors::Refused;
+use super::events::ClientMessageId;
+use crate::model::Id;
 
 #[derive(Debug)]
-struct Pending {
-    id: ClientMessageId,
-    frame: SendMessage,
-    written_at: Option<Instant>,
-}
-
-/// One acknowledgement the current connection owes, in write order.
-#[derive(Debug, PartialEq)]
-enum Slot {
-    Waiting(ClientMessageId),
-    /// Timed out and failed: its acknowledgement, should it come, is consumed and ignored.
-    Tombstone,
-}
-
-/// A message that left the outbox.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Settled {
+pub(crate) struct Pending {
     pub(crate) id: ClientMessageId,
     pub(crate) conversation_id: Id,
+    pub(crate) content: String,
+    /// How many times its answer was overdue.
+    pub(crate) timeouts: u32,
 }
 
 #[derive(Debug)]
 pub(crate) struct Outbox {
     capacity: usize,
     pending: VecDeque<Pending>,
-    slots: VecDeque<Slot>,
+    /// `pending[..written]` are written on the current connection; the rest are not.
+    written: usize,
     next_id: u64,
 }
 
@@ -51,15 +35,19 @@ impl Outbox {
         Self {
             capacity,
             pending: VecDeque::new(),
-            slots: VecDeque::new(),
+            written: 0,
             next_id: 1,
         }
     }
 
     /// Queues a message, or refuses it when the outbox is full.
-    pub(crate) fn push(&mut self, frame: SendMessage) -> Result<ClientMessageId, SendError> {
+    pub(crate) fn push(
+        &mut self,
+        conversation_id: Id,
+        content: String,
+    ) -> Result<ClientMessageId, Refused> {
         if self.pending.len() >= self.capacity {
-            return Err(SendError::QueueFull {
+            return Err(Refused::QueueFull {
                 capacity: self.capacity,
             });
         }
@@ -67,97 +55,65 @@ impl Outbox {
         self.next_id += 1;
         self.pending.push_back(Pending {
             id,
-            frame,
-            written_at: None,
+            conversation_id,
+            content,
+            timeouts: 0,
         });
         Ok(id)
     }
 
-    /// Marks every unwritten message as written now, oldest first, and returns them.
-    pub(crate) fn write_unsent(&mut self, now: Instant) -> Vec<(ClientMessageId, SendMessage)> {
-        let mut written = Vec::new();
-        for pending in self
-            .pending
-            .iter_mut()
-            .filter(|pending| pending.written_at.is_none())
-        {
-            pending.written_at = Some(now);
-            self.slots.push_back(Slot::Waiting(pending.id));
-            written.push((pending.id, pending.frame.clone()));
+    /// The next message waiting to be written, marked as written.
+    pub(crate) fn write_next(&mut self) -> Option<&Pending> {
+        let pending = self.pending.get(self.written)?;
+        self.written += 1;
+        Some(pending)
+    }
+
+    /// Takes a message out (acknowledged, rejected or failed).
+    pub(crate) fn remove(&mut self, id: ClientMessageId) -> Option<Pending> {
+        // Answers mostly come in order: the message is almost always at the front.
+        let index = self.pending.iter().position(|pending| pending.id == id)?;
+        if index < self.written {
+            self.written -= 1;
         }
-        written
+        self.pending.remove(index)
     }
 
-    /// Takes the message the next acknowledgement belongs to. `None` for a tombstone or when
-    /// nothing is owed.
-    pub(crate) fn acknowledge(&mut self) -> Option<Settled> {
-        match self.slots.pop_front()? {
-            Slot::Tombstone => None,
-            Slot::Waiting(id) => self.remove(id),
-        }
+    /// The connection is gone: every written message waits to be written again, in its place.
+    pub(crate) fn connection_lost(&mut self) {
+        self.written = 0;
     }
 
-    /// Fails the message the next acknowledgement belongs to (the server refused it).
-    pub(crate) fn reject(&mut self) -> Option<Settled> {
-        self.acknowledge()
+    /// Every message, oldest first (to report them held, or drop them).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Pending> {
+        self.pending.iter()
     }
 
-    /// The connection died: every written, unacknowledged message is queued again. Returns
-    /// those messages.
-    pub(crate) fn connection_lost(&mut self) -> Vec<Settled> {
-        self.slots.clear();
-        self.pending
-            .iter_mut()
-            .filter_map(|pending| {
-                pending.written_at.take()?;
-                Some(Settled {
-                    id: pending.id,
-                    conversation_id: pending.frame.conversation_id.clone(),
-                })
-            })
-            .collect()
+    /// Drops every message.
+    pub(crate) fn clear(&mut self) -> Vec<Pending> {
+        self.written = 0;
+        self.pending.drain(..).collect()
     }
 
-    /// Fails the written messages whose acknowledgement is overdue.
-    pub(crate) fn expire(&mut self, now: Instant, timeout: Duration) -> Vec<Settled> {
-        let overdue: Vec<ClientMessageId> = self
-            .pending
-            .iter()
-            .filter(|pending| pending.written_at.is_some_and(|at| now >= at + timeout))
-            .map(|pending| pending.id)
-            .collect();
-        for slot in &mut self.slots {
-            if matches!(slot, Slot::Waiting(id) if overdue.contains(id)) {
-                *slot = Slot::Tombstone;
+    /// A message still waiting for its acknowledgement.
+    pub(crate) fn get(&self, id: ClientMessageId) -> Option<&Pending> {
+        self.pending.iter().find(|pending| pending.id == id)
+    }
+
+    /// A message's answer was overdue; returns how many times that happened now.
+    pub(crate) fn timed_out(&mut self, id: ClientMessageId) -> u32 {
+        match self.pending.iter_mut().find(|pending| pending.id == id) {
+            Some(pending) => {
+                pending.timeouts += 1;
+                pending.timeouts
             }
+            None => 0,
         }
-        overdue
-            .into_iter()
-            .filter_map(|id| self.remove(id))
-            .collect()
-    }
-
-    /// When the oldest written message's acknowledgement becomes overdue.
-    pub(crate) fn next_deadline(&self, timeout: Duration) -> Option<Instant> {
-        self.pending
-            .iter()
-            .filter_map(|pending| pending.written_at)
-            .min()
-            .map(|at| at + timeout)
     }
 
     /// How many messages wait for an acknowledgement, queued or written.
     pub(crate) fn depth(&self) -> usize {
         self.pending.len()
-    }
-
-    fn remove(&mut self, id: ClientMessageId) -> Option<Settled> {
-        let index = self.pending.iter().position(|pending| pending.id == id)?;
-        let pending = self.pending.remove(index)?;
-        Some(Settled {
-            id,
-            conversation_id: pending.frame.conversation_id,
-        })
     }
 }
 
@@ -165,60 +121,43 @@ impl Outbox {
 mod tests {
     use super::*;
 
-    fn message(n: u32) -> SendMessage {
-        SendMessage {
-            conversation_id: "c".into(),
-            content: format!("m{n}"),
-        }
-    }
-
-    fn contents(written: &[(ClientMessageId, SendMessage)]) -> Vec<String> {
-        written
-            .iter()
-            .map(|(_, frame)| frame.content.clone())
-            .collect()
+    fn write_all(outbox: &mut Outbox) -> Vec<String> {
+        std::iter::from_fn(|| outbox.write_next().map(|pending| pending.content.clone())).collect()
     }
 
     #[test]
     fn a_full_outbox_refuses_and_keeps_what_it_has() {
         let mut outbox = Outbox::new(2);
-        outbox.push(message(1)).unwrap();
-        outbox.push(message(2)).unwrap();
+        outbox.push("c".into(), "m1".into()).unwrap();
+        outbox.push("c".into(), "m2".into()).unwrap();
         assert_eq!(
-            outbox.push(message(3)),
-            Err(SendError::QueueFull { capacity: 2 })
+            outbox.push("c".into(), "m3".into()),
+            Err(Refused::QueueFull { capacity: 2 })
         );
         assert_eq!(outbox.depth(), 2);
     }
 
     #[test]
-    fn acknowledgements_match_writes_in_order_and_lost_ones_are_written_again_first() {
-        let now = Instant::now();
+    fn unacknowledged_messages_are_written_again_first_after_a_loss() {
         let mut outbox = Outbox::new(10);
-        let first = outbox.push(message(1)).unwrap();
-        outbox.push(message(2)).unwrap();
-        assert_eq!(contents(&outbox.write_unsent(now)), ["m1", "m2"]);
-        assert_eq!(outbox.acknowledge().map(|settled| settled.id), Some(first));
+        let first = outbox.push("c".into(), "m1".into()).unwrap();
+        outbox.push("c".into(), "m2".into()).unwrap();
+        assert_eq!(write_all(&mut outbox), ["m1", "m2"]);
+        assert!(outbox.remove(first).is_some());
         outbox.connection_lost();
-        outbox.push(message(3)).unwrap();
-        assert_eq!(contents(&outbox.write_unsent(now)), ["m2", "m3"]);
+        outbox.push("c".into(), "m3".into()).unwrap();
+        assert_eq!(write_all(&mut outbox), ["m2", "m3"]);
     }
 
     #[test]
-    fn a_timed_out_message_leaves_a_tombstone_for_its_late_ack() {
-        let now = Instant::now();
+    fn removing_from_the_middle_keeps_the_written_prefix_right() {
         let mut outbox = Outbox::new(10);
-        outbox.push(message(1)).unwrap();
-        outbox.write_unsent(now);
-        let second = outbox.push(message(2)).unwrap();
-        outbox.write_unsent(now + Duration::from_secs(5));
-        let expired = outbox.expire(now + Duration::from_secs(10), Duration::from_secs(10));
-        assert_eq!(expired.len(), 1);
-        assert_eq!(
-            outbox.acknowledge(),
-            None,
-            "the late ack of m1 is swallowed"
-        );
-        assert_eq!(outbox.acknowledge().map(|settled| settled.id), Some(second));
+        outbox.push("c".into(), "m1".into()).unwrap();
+        let second = outbox.push("c".into(), "m2".into()).unwrap();
+        outbox.write_next();
+        outbox.write_next();
+        outbox.push("c".into(), "m3".into()).unwrap();
+        outbox.remove(second);
+        assert_eq!(write_all(&mut outbox), ["m3"]);
     }
 }

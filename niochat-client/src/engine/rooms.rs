@@ -1,12 +1,18 @@
 //! Conversations: which ones to (re-)join, the last message seen in each, and delivering every
 //! message exactly once and in order.
 //!
-//! The real server forgets room membership when a connection drops, so after every reconnect
-//! each joined conversation is joined again and synced from the last message seen. Until its
-//! `sync_data` arrives, live messages of that conversation are held back, so that the missed
-//! ones come first. A message id already delivered with the same content is dropped (syncs
-//! overlap live traffic and resends); the same id with other content is an update (NioChat
-//! re-sends deleted messages that way), never swallowed.
+//! Servers forget room membership when a connection drops, so after every reconnect each
+//! joined conversation is joined again and, where the backend can, synced from the last
+//! message seen. Until the sync's answer arrives, live messages of that conversation are held
+//! back, so that the missed ones come first. A message id already delivered with the same
+//! content is dropped (syncs overlap live traffic and resends); the same id with other content
+//! is an update (NioChat re-sends deleted messages that way), never swallowed.
+//!
+//! Two things a sync can bring back that are not new mail: our own acknowledged messages
+//! (dropped), and a second stored copy of a message of ours that was sent again after its
+//! acknowledgement was lost in a cut (reported as an own copy). When a sync answer is too large
+//! to receive, the conversation has a history gap: it is reported, and the engine continues
+//! live rather than asking for the same answer forever.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -14,17 +20,39 @@ use std::hash::{Hash, Hasher};
 
 use web_time::{Duration, Instant};
 
-use super::events::Origin;
-use crate::protocol::{ChatMessage, ClientFrame, Id, Join, SyncRequest};
+use super::events::{ClientMessageId, GapReason, Origin};
+use crate::dialect::RequestId;
+use crate::model::{ChatMessage, Id};
 
 /// How many message ids per conversation are remembered for de-duplication.
 const REMEMBERED_IDS: usize = 2048;
+/// How many resent messages per conversation are remembered as possibly stored twice.
+const REMEMBERED_RESENDS: usize = 256;
 
 /// What to tell the application about one incoming message.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Delivery {
     New(ChatMessage, Origin),
     Updated(ChatMessage),
+    OwnCopy(ChatMessage, ClientMessageId),
+}
+
+/// What a new connection does for one conversation.
+#[derive(Debug, PartialEq)]
+pub(crate) enum RejoinStep {
+    Join {
+        conversation: Id,
+        waiters: Vec<RequestId>,
+    },
+    Sync {
+        conversation: Id,
+        after: Option<Id>,
+    },
+    Gap {
+        conversation: Id,
+        after: Option<Id>,
+        reason: GapReason,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -49,10 +77,10 @@ impl Seen {
                 _ => None,
             },
             None => {
-                if self.order.len() == REMEMBERED_IDS {
-                    if let Some(oldest) = self.order.pop_front() {
-                        self.fingerprints.remove(&oldest);
-                    }
+                if self.order.len() == REMEMBERED_IDS
+                    && let Some(oldest) = self.order.pop_front()
+                {
+                    self.fingerprints.remove(&oldest);
                 }
                 self.order.push_back(id.clone());
                 // An id seen only through our own acknowledgement has no content yet: the first
@@ -83,6 +111,12 @@ struct Room {
     last_seen: Option<Id>,
     seen: Seen,
     sync: SyncState,
+    /// The application's join requests waiting for a connection.
+    waiters: Vec<RequestId>,
+    /// History past `last_seen` could not be recovered; no sync until a live message arrives.
+    gap: Option<GapReason>,
+    /// Our messages sent again after a lost acknowledgement: (content, id).
+    resent: VecDeque<(String, ClientMessageId)>,
 }
 
 impl Room {
@@ -94,32 +128,60 @@ impl Room {
             last_seen: None,
             seen: Seen::default(),
             sync: SyncState::Live,
+            waiters: Vec::new(),
+            gap: None,
+            resent: VecDeque::new(),
         }
     }
 
-    fn deliver(&mut self, message: ChatMessage, origin: Origin) -> Option<Delivery> {
+    fn deliver(
+        &mut self,
+        message: ChatMessage,
+        origin: Origin,
+        own_user: Option<&Id>,
+    ) -> Option<Delivery> {
         let is_new = self.seen.record(&message.id, Some(fingerprint(&message)))?;
         self.last_seen = Some(message.id.clone());
-        Some(if is_new {
-            Delivery::New(message, origin)
-        } else {
-            Delivery::Updated(message)
+        if origin == Origin::Live {
+            self.gap = None;
+        }
+        if !is_new {
+            return Some(Delivery::Updated(message));
+        }
+        let own = own_user.is_some() && message.user_id.as_ref() == own_user;
+        let copy_of = own
+            .then(|| message.content.text())
+            .flatten()
+            .and_then(|text| self.resent.iter().position(|(content, _)| content == text));
+        Some(match copy_of.and_then(|at| self.resent.remove(at)) {
+            Some((_, id)) => Delivery::OwnCopy(message, id),
+            None => Delivery::New(message, origin),
         })
     }
 
-    fn finish_sync(&mut self, mut synced: Vec<ChatMessage>) -> Vec<Delivery> {
+    /// Ends a sync: with its answer (`Some`), or abandoned (`None`).
+    fn end_sync(
+        &mut self,
+        synced: Option<Vec<ChatMessage>>,
+        own_user: Option<&Id>,
+    ) -> Vec<Delivery> {
         let held = match std::mem::replace(&mut self.sync, SyncState::Live) {
             SyncState::Syncing { held, .. } => held,
             SyncState::Live => Vec::new(),
         };
-        sort_by_creation(&mut synced);
-        let mut deliveries: Vec<Delivery> = synced
+        let answered = synced.is_some();
+        let mut deliveries: Vec<Delivery> = sorted_by_creation(synced.unwrap_or_default())
             .into_iter()
-            .filter_map(|message| self.deliver(message, Origin::Sync))
+            .filter_map(|message| self.deliver(message, Origin::Sync, own_user))
             .collect();
+        if answered {
+            // The sync covered everything since the last message seen: any first copy of a
+            // resent message would have been in it.
+            self.resent.clear();
+        }
         deliveries.extend(
             held.into_iter()
-                .filter_map(|message| self.deliver(message, Origin::Live)),
+                .filter_map(|message| self.deliver(message, Origin::Live, own_user)),
         );
         deliveries
     }
@@ -128,44 +190,65 @@ impl Room {
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
     rooms: Vec<Room>,
+    index: HashMap<Id, usize>,
 }
 
 impl Rooms {
     /// Remembers `conversation` as joined. True when it was not already.
     pub(crate) fn join(&mut self, conversation: &Id) -> bool {
-        let room = self.room_mut(conversation);
-        !std::mem::replace(&mut room.joined, true)
+        !std::mem::replace(&mut self.room_mut(conversation).joined, true)
     }
 
-    /// Forgets `conversation`'s membership (its seen ids stay, for de-duplication), and
-    /// releases what a pending sync held back: leaving loses nothing already received.
-    pub(crate) fn leave(&mut self, conversation: &Id) -> Vec<Delivery> {
+    /// A join request waits for the next connection.
+    pub(crate) fn wait_for_join(&mut self, conversation: &Id, request: RequestId) {
+        self.room_mut(conversation).waiters.push(request);
+    }
+
+    /// Forgets `conversation`'s membership (its seen ids stay, for de-duplication) and releases
+    /// what a pending sync held back. Returns those messages and the join requests still
+    /// waiting for a connection.
+    pub(crate) fn leave(
+        &mut self,
+        conversation: &Id,
+        own_user: Option<&Id>,
+    ) -> (Vec<Delivery>, Vec<RequestId>) {
         let room = self.room_mut(conversation);
         room.joined = false;
-        room.finish_sync(Vec::new())
+        let waiters = std::mem::take(&mut room.waiters);
+        (room.end_sync(None, own_user), waiters)
     }
 
-    /// The frames for a new connection: `join` for every joined conversation, then `sync` from
-    /// the last message seen for those joined on an earlier connection.
-    pub(crate) fn rejoin(&mut self, now: Instant) -> Vec<ClientFrame> {
-        let mut frames = Vec::new();
+    /// What a new connection does: join every joined conversation, then — where the backend
+    /// syncs — fetch what those joined on an earlier connection missed, or report a gap.
+    pub(crate) fn rejoin(&mut self, now: Instant, sync: bool) -> Vec<RejoinStep> {
+        let mut steps = Vec::new();
         for room in self.rooms.iter_mut().filter(|room| room.joined) {
-            frames.push(ClientFrame::Join(Join {
-                conversation_id: room.id.clone(),
-            }));
-            if room.joined_before {
-                frames.push(ClientFrame::Sync(SyncRequest {
-                    conversation_id: room.id.clone(),
-                    last_message_id: room.last_seen.clone(),
-                }));
-                room.sync = SyncState::Syncing {
-                    since: now,
-                    held: Vec::new(),
-                };
+            steps.push(RejoinStep::Join {
+                conversation: room.id.clone(),
+                waiters: std::mem::take(&mut room.waiters),
+            });
+            if sync && room.joined_before {
+                match &room.gap {
+                    Some(reason) => steps.push(RejoinStep::Gap {
+                        conversation: room.id.clone(),
+                        after: room.last_seen.clone(),
+                        reason: reason.clone(),
+                    }),
+                    None => {
+                        steps.push(RejoinStep::Sync {
+                            conversation: room.id.clone(),
+                            after: room.last_seen.clone(),
+                        });
+                        room.sync = SyncState::Syncing {
+                            since: now,
+                            held: Vec::new(),
+                        };
+                    }
+                }
             }
             room.joined_before = true;
         }
-        frames
+        steps
     }
 
     /// Marks a conversation joined on the current connection (a live `join`).
@@ -174,46 +257,51 @@ impl Rooms {
     }
 
     /// A live message: delivered, held back during a sync, or dropped as a duplicate.
-    pub(crate) fn message(&mut self, message: ChatMessage) -> Option<Delivery> {
+    pub(crate) fn message(
+        &mut self,
+        message: ChatMessage,
+        own_user: Option<&Id>,
+    ) -> Option<Delivery> {
         let room = self.room_mut(&message.conversation_id);
         if let SyncState::Syncing { held, .. } = &mut room.sync {
             held.push(message);
             return None;
         }
-        room.deliver(message, Origin::Live)
+        room.deliver(message, Origin::Live, own_user)
     }
 
-    /// `sync_data`: the missed messages in order, then those held back, without duplicates.
+    /// A sync's answer: the missed messages in order, then those held back, without duplicates.
     pub(crate) fn synced(
         &mut self,
         conversation: &Id,
         messages: Vec<ChatMessage>,
+        own_user: Option<&Id>,
     ) -> Vec<Delivery> {
-        self.room_mut(conversation).finish_sync(messages)
+        self.room_mut(conversation)
+            .end_sync(Some(messages), own_user)
     }
 
-    /// A `SYNC_ERROR`: the oldest pending sync failed; release what it held back.
-    pub(crate) fn sync_failed(&mut self) -> Vec<Delivery> {
-        let oldest = self
-            .rooms
-            .iter_mut()
-            .filter_map(|room| match room.sync {
-                SyncState::Syncing { since, .. } => Some((since, room)),
-                SyncState::Live => None,
-            })
-            .min_by_key(|(since, _)| *since);
-        oldest
-            .map(|(_, room)| room.finish_sync(Vec::new()))
-            .unwrap_or_default()
+    /// A sync failed or was abandoned: release what it held back.
+    pub(crate) fn sync_failed(
+        &mut self,
+        conversation: &Id,
+        own_user: Option<&Id>,
+    ) -> Vec<Delivery> {
+        self.room_mut(conversation).end_sync(None, own_user)
     }
 
     /// Releases the messages of syncs older than `timeout`, or of every sync when the
     /// connection is gone (`timeout` zero).
-    pub(crate) fn expire_syncs(&mut self, now: Instant, timeout: Duration) -> Vec<Delivery> {
+    pub(crate) fn expire_syncs(
+        &mut self,
+        now: Instant,
+        timeout: Duration,
+        own_user: Option<&Id>,
+    ) -> Vec<Delivery> {
         let mut deliveries = Vec::new();
         for room in &mut self.rooms {
             if matches!(room.sync, SyncState::Syncing { since, .. } if now >= since + timeout) {
-                deliveries.extend(room.finish_sync(Vec::new()));
+                deliveries.extend(room.end_sync(None, own_user));
             }
         }
         deliveries
@@ -238,16 +326,31 @@ impl Rooms {
         }
     }
 
-    /// The last message seen in `conversation`.
-    pub(crate) fn last_seen(&self, conversation: &Id) -> Option<&Id> {
-        self.rooms
-            .iter()
-            .find(|room| room.id == *conversation)?
-            .last_seen
-            .as_ref()
+    /// A message of ours goes out again after its acknowledgement was lost: the server may
+    /// hold a first copy of it, which a sync would bring back.
+    pub(crate) fn resent(&mut self, conversation: &Id, content: &str, id: ClientMessageId) {
+        let room = self.room_mut(conversation);
+        if room.resent.iter().any(|(_, known)| *known == id) {
+            return;
+        }
+        if room.resent.len() == REMEMBERED_RESENDS {
+            room.resent.pop_front();
+        }
+        room.resent.push_back((content.to_owned(), id));
     }
 
-    /// The joined conversations, in the order they were joined.
+    /// The conversation's sync answer could not be received.
+    pub(crate) fn history_gap(&mut self, conversation: &Id, reason: GapReason) {
+        self.room_mut(conversation).gap = Some(reason);
+    }
+
+    /// The last message seen in `conversation`.
+    pub(crate) fn last_seen(&self, conversation: &Id) -> Option<&Id> {
+        let index = self.index.get(conversation)?;
+        self.rooms[*index].last_seen.as_ref()
+    }
+
+    /// The joined conversations, in the order they were first joined.
     pub(crate) fn joined(&self) -> impl Iterator<Item = &Id> {
         self.rooms
             .iter()
@@ -255,11 +358,21 @@ impl Rooms {
             .map(|room| &room.id)
     }
 
+    /// Every join request still waiting for a connection, taken.
+    pub(crate) fn take_all_waiters(&mut self) -> Vec<RequestId> {
+        self.rooms
+            .iter_mut()
+            .flat_map(|room| std::mem::take(&mut room.waiters))
+            .collect()
+    }
+
     fn room_mut(&mut self, conversation: &Id) -> &mut Room {
-        let index = match self.rooms.iter().position(|room| room.id == *conversation) {
-            Some(index) => index,
+        let index = match self.index.get(conversation) {
+            Some(index) => *index,
             None => {
                 self.rooms.push(Room::new(conversation.clone()));
+                self.index
+                    .insert(conversation.clone(), self.rooms.len() - 1);
                 self.rooms.len() - 1
             }
         };
@@ -278,14 +391,16 @@ fn fingerprint(message: &ChatMessage) -> u64 {
 }
 
 /// Oldest first, by `created_at`, keeping the server's order among equal or unreadable times.
-fn sort_by_creation(messages: &mut [ChatMessage]) {
-    if messages.iter().all(|message| {
+fn sorted_by_creation(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
+    let readable = messages.iter().all(|message| {
         message
             .created_at
             .as_ref()
             .and_then(|at| at.to_utc())
             .is_some()
-    }) {
+    });
+    if readable {
         messages.sort_by_key(|message| message.created_at.as_ref().and_then(|at| at.to_utc()));
     }
+    messages
 }

@@ -1,6 +1,8 @@
 //! The connection status an application shows, and why a connection failed.
 
-use std::time::Duration;
+use web_time::Duration;
+
+use super::errors::ConnectionError;
 
 /// Where the connection stands. Every change is reported as [`Event::Status`](super::Event::Status).
 ///
@@ -8,12 +10,13 @@ use std::time::Duration;
 /// only [`Engine::connect`](super::Engine::connect) or
 /// [`Engine::reconnect`](super::Engine::reconnect) leave them.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Status {
     /// Not connected, and not trying: before `connect()` and after `disconnect()`.
     Disconnected,
     /// Opening the first connection after `connect()` or `reconnect()`.
     Connecting,
-    /// Connected.
+    /// Connected: the socket is open and the backend said the session is ready.
     Connected,
     /// The connection was lost; attempt `attempt` opens after `delay`.
     Reconnecting {
@@ -53,44 +56,4 @@ impl Status {
     pub fn is_terminal(&self) -> bool {
         matches!(self, Status::GaveUp { .. } | Status::Unauthorized)
     }
-}
-
-/// Why a connection, or an attempt to open one, failed. Never contains the token.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConnectionError {
-    /// The connection could not be opened (refused, unreachable, DNS, TLS).
-    #[error("could not connect: {0}")]
-    ConnectFailed(String),
-    /// The server answered the WebSocket handshake with an HTTP error.
-    #[error("the server refused the handshake with HTTP {status}")]
-    HandshakeRefused {
-        /// The HTTP status.
-        status: u16,
-    },
-    /// Opening took longer than the connect timeout.
-    #[error("no connection within {0:?}")]
-    ConnectTimeout(Duration),
-    /// The server closed the connection.
-    #[error("the connection closed (code {code:?}, reason {reason:?})")]
-    Closed {
-        /// The close code, if the server sent a close frame.
-        code: Option<u16>,
-        /// The close reason.
-        reason: String,
-    },
-    /// The connection failed while open.
-    #[error("transport error: {0}")]
-    Transport(String),
-    /// Nothing arrived within the keep-alive timeout after a ping.
-    #[error("no reply to keep-alive within {0:?}")]
-    KeepAliveTimeout(Duration),
-    /// The server sent a frame over the size limit.
-    #[error("the server sent a frame over the {max}-byte limit")]
-    FrameTooLarge {
-        /// The limit.
-        max: usize,
-    },
-    /// The application's token provider failed.
-    #[error("the token provider failed: {0}")]
-    TokenUnavailable(String),
 }

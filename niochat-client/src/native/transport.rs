@@ -1,12 +1,13 @@
 //! The socket under the native driver: opening `ws://` and `wss://` connections with
 //! tokio-tungstenite, and turning what happens on them into the engine's transport events.
 //!
-//! Writing happens in a task of its own per connection, fed by a channel, so that the driver
-//! loop never waits on a socket: a peer that stops reading cannot stall the keep-alive timer
-//! that is meant to detect it. A write that takes longer than the write timeout fails the
-//! connection.
+//! Opening is done in steps (resolve, connect, TLS and WebSocket handshake) so that each
+//! failure gets its own kind: DNS, refused, TLS, HTTP status. Writing happens in a task of
+//! its own per connection, fed by a channel, so that the driver loop never waits on a socket:
+//! a peer that stops reading cannot stall the keep-alive timer that is meant to detect it.
+//! The writer sends every frame waiting in its channel before flushing once.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -14,14 +15,17 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use crate::SecretUrl;
-use crate::engine::{ConnectionError, ConnectionId, TransportEvent};
+use crate::core::BuildError;
+use crate::dialect::ConnectRequest;
+use crate::engine::{ConnectionError, ConnectionErrorKind, ConnectionId, Detail, TransportEvent};
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) type Reader = SplitStream<Socket>;
@@ -29,62 +33,96 @@ pub(crate) type Reader = SplitStream<Socket>;
 /// How sockets are opened: frame limits and TLS.
 #[derive(Clone)]
 pub(crate) struct Transport {
-    max_message_bytes: usize,
+    max_incoming_bytes: usize,
     write_timeout: Duration,
-    tls: Arc<rustls::ClientConfig>,
+    /// Private roots, when the application added some; otherwise the process-wide default.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Transport {
     /// A transport trusting the webpki roots plus `extra_roots` (DER certificates).
     pub(crate) fn new(
-        max_message_bytes: usize,
+        max_incoming_bytes: usize,
         write_timeout: Duration,
         extra_roots: &[Vec<u8>],
-    ) -> Result<Self, super::BuildError> {
-        let mut roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    ) -> Result<Self, BuildError> {
+        let tls = match extra_roots.is_empty() {
+            true => None,
+            false => Some(Arc::new(tls_config(extra_roots)?)),
         };
-        for der in extra_roots {
-            roots
-                .add(rustls::pki_types::CertificateDer::from(der.clone()))
-                .map_err(|error| super::BuildError::InvalidCertificate(error.to_string()))?;
-        }
-        // The ring provider, chosen explicitly: no process-wide default to install, and no
-        // aws-lc build (C, cmake) for users.
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|error| super::BuildError::InvalidCertificate(error.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
         Ok(Self {
-            max_message_bytes,
+            max_incoming_bytes,
             write_timeout,
-            tls: Arc::new(tls),
+            tls,
         })
     }
 
-    /// Opens `url`. A refusal is an event for the engine, with nothing secret in it.
-    pub(crate) async fn open(self, url: SecretUrl) -> Result<Socket, TransportEvent> {
+    /// Opens `request`. A failure is an event for the engine, with nothing secret in it.
+    pub(crate) async fn open(self, request: ConnectRequest) -> Result<Socket, TransportEvent> {
+        let url = request.url;
+        let failed = |kind: ConnectionErrorKind, detail: String| {
+            let detail = detail.replace(url.expose(), url.redacted());
+            TransportEvent::Failed(ConnectionError::with_source(kind, Detail(detail)))
+        };
+        let mut http = url
+            .expose()
+            .into_client_request()
+            .map_err(|error| failed(ConnectionErrorKind::Transport, error.to_string()))?;
+        for (name, value) in request.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                http.headers_mut().insert(name, value);
+            }
+        }
+        let uri = http.uri().clone();
+        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+        let secure = uri.scheme_str() == Some("wss");
+        let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+        let addresses: Vec<_> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|error| failed(ConnectionErrorKind::Dns, error.to_string()))?
+            .collect();
+        let stream = TcpStream::connect(&addresses[..])
+            .await
+            .map_err(|error| failed(ConnectionErrorKind::Refused, error.to_string()))?;
+        let _ = stream.set_nodelay(true);
         let config = WebSocketConfig::default()
-            .max_message_size(Some(self.max_message_bytes))
-            .max_frame_size(Some(self.max_message_bytes));
-        let connector = Connector::Rustls(self.tls.clone());
-        let opened = tokio_tungstenite::connect_async_tls_with_config(
-            url.expose(),
-            Some(config),
-            true,
-            Some(connector),
-        )
-        .await;
+            .max_message_size(Some(self.max_incoming_bytes))
+            .max_frame_size(Some(self.max_incoming_bytes));
+        let connector = match (secure, self.tls) {
+            (false, _) => None,
+            (true, Some(tls)) => Some(Connector::Rustls(tls)),
+            (true, None) => match default_tls() {
+                Some(tls) => Some(Connector::Rustls(tls)),
+                None => {
+                    let detail = "no TLS configuration for the web roots".to_owned();
+                    return Err(failed(ConnectionErrorKind::Tls, detail));
+                }
+            },
+        };
+        let opened =
+            tokio_tungstenite::client_async_tls_with_config(http, stream, Some(config), connector)
+                .await;
         match opened {
             Ok((socket, _response)) => Ok(socket),
             Err(WsError::Http(response)) => Err(TransportEvent::HandshakeRefused {
                 status: response.status().as_u16(),
             }),
-            Err(error) => Err(TransportEvent::Failed(ConnectionError::ConnectFailed(
-                scrub(&url, &error),
-            ))),
+            Err(WsError::Tls(error)) => Err(failed(ConnectionErrorKind::Tls, error.to_string())),
+            Err(WsError::Io(error))
+                if secure
+                    && matches!(
+                        error.kind(),
+                        std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+                    ) =>
+            {
+                // rustls reports certificate and protocol failures as invalid data; a server
+                // that does not speak TLS hangs up during the handshake.
+                Err(failed(ConnectionErrorKind::Tls, error.to_string()))
+            }
+            Err(error) => Err(failed(ConnectionErrorKind::Transport, error.to_string())),
         }
     }
 
@@ -109,6 +147,10 @@ impl Transport {
         &self,
         read: Option<Result<Message, WsError>>,
     ) -> Option<TransportEvent> {
+        let closed = |reason: &str| TransportEvent::Closed {
+            code: None,
+            reason: reason.to_owned(),
+        };
         Some(match read {
             Some(Ok(Message::Text(text))) => TransportEvent::Frame(text.as_str().to_owned()),
             Some(Ok(Message::Binary(bytes))) => TransportEvent::Binary(bytes.to_vec()),
@@ -119,26 +161,19 @@ impl Transport {
                     .map(|frame| frame.reason.as_str().to_owned())
                     .unwrap_or_default(),
             },
-            None | Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
-                TransportEvent::Closed {
-                    code: None,
-                    reason: String::new(),
-                }
-            }
+            None | Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => closed(""),
             Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
-                TransportEvent::Closed {
-                    code: None,
-                    reason: "connection reset without a close frame".into(),
-                }
+                closed("connection reset without a close frame")
             }
             Some(Err(WsError::Capacity(_))) => {
-                TransportEvent::Failed(ConnectionError::FrameTooLarge {
-                    max: self.max_message_bytes,
-                })
+                TransportEvent::Failed(ConnectionError::new(ConnectionErrorKind::FrameTooLarge {
+                    max: self.max_incoming_bytes,
+                }))
             }
-            Some(Err(error)) => {
-                TransportEvent::Failed(ConnectionError::Transport(error.to_string()))
-            }
+            Some(Err(error)) => TransportEvent::Failed(ConnectionError::with_source(
+                ConnectionErrorKind::Transport,
+                Detail(error.to_string()),
+            )),
         })
     }
 }
@@ -165,28 +200,70 @@ impl Writer {
     }
 }
 
+/// Writes every frame waiting in the channel, then flushes once: one write system call per
+/// burst instead of one per frame.
 async fn write_loop(
     mut sink: SplitSink<Socket, Message>,
     mut queue: mpsc::UnboundedReceiver<Message>,
     write_timeout: Duration,
     fail: impl Fn(ConnectionError),
 ) {
-    while let Some(message) = queue.recv().await {
-        let closing = matches!(message, Message::Close(_));
-        match tokio::time::timeout(write_timeout, sink.send(message)).await {
+    let mut batch = Vec::new();
+    while queue.recv_many(&mut batch, 1024).await > 0 {
+        let closing = batch
+            .iter()
+            .any(|message| matches!(message, Message::Close(_)));
+        let write = async {
+            for message in batch.drain(..) {
+                sink.feed(message).await?;
+            }
+            sink.flush().await
+        };
+        match tokio::time::timeout(write_timeout, write).await {
             Ok(Ok(())) if closing => return,
             Ok(Ok(())) => {}
-            Ok(Err(error)) => return fail(ConnectionError::Transport(error.to_string())),
+            Ok(Err(error)) => {
+                let error = ConnectionError::with_source(
+                    ConnectionErrorKind::Transport,
+                    Detail(error.to_string()),
+                );
+                return fail(error);
+            }
             Err(_) => {
-                return fail(ConnectionError::Transport(format!(
-                    "a write took longer than {write_timeout:?}"
-                )));
+                let detail = Detail(format!("a write took longer than {write_timeout:?}"));
+                return fail(ConnectionError::with_source(
+                    ConnectionErrorKind::Transport,
+                    detail,
+                ));
             }
         }
     }
 }
 
-/// An error's text with the secret URL replaced by its redacted form.
-fn scrub(url: &SecretUrl, error: &WsError) -> String {
-    error.to_string().replace(url.expose(), url.redacted())
+/// The process-wide TLS configuration for the public web roots: built once, shared by every
+/// client (the roots and the session cache are not copied per connection).
+fn default_tls() -> Option<Arc<rustls::ClientConfig>> {
+    static DEFAULT: OnceLock<Option<Arc<rustls::ClientConfig>>> = OnceLock::new();
+    DEFAULT
+        .get_or_init(|| tls_config(&[]).ok().map(Arc::new))
+        .clone()
+}
+
+fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, BuildError> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for der in extra_roots {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der.clone()))
+            .map_err(|error| BuildError::InvalidCertificate(error.to_string()))?;
+    }
+    // The ring provider, chosen explicitly: no process-wide default to install, and no
+    // aws-lc build (C, cmake) for users.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| BuildError::InvalidCertificate(error.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }

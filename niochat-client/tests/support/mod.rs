@@ -3,14 +3,15 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use niochat_client::dialect::{Backend, Protocol, RequestId};
 use niochat_client::engine::{
     Action, ClientMessageId, ConnectionId, Engine, EngineConfig, Event, Jitter, MessageState,
-    Status, TransportEvent,
+    Reply, Status, TransportEvent,
 };
-use niochat_client::protocol::JsonCodec;
-use niochat_client::{AuthToken, SecretUrl};
+use niochat_client::{AuthToken, DeliveryError, SecretUrl};
 use serde_json::{Value, json};
 use web_time::Instant;
 
@@ -24,19 +25,25 @@ pub struct Harness {
     pub now: Instant,
     /// Every event emitted, in order.
     pub events: Vec<Event>,
-    /// Every frame written, as JSON, with the connection it was written on.
-    pub sent: Vec<(ConnectionId, Value)>,
+    /// Every frame written, as text, with the connection it was written on.
+    pub sent: Vec<(ConnectionId, String)>,
     /// Every URL opened.
     pub opened: Vec<SecretUrl>,
     /// Every close the engine asked for: (connection, code).
     pub closes: Vec<(ConnectionId, u16)>,
     /// The `refresh` flag of every token request.
     pub token_requests: Vec<bool>,
+    /// Every request's outcome, in order.
+    pub completions: Vec<(RequestId, Result<Reply, DeliveryError>)>,
     /// The attempt the driver is opening, if any.
     pub opening: Option<ConnectionId>,
     /// The open connection, if any.
     pub live: Option<ConnectionId>,
+    /// What the server sends when a socket opens, to make the session ready.
+    greeting: Vec<String>,
     tokens: TokenSource,
+    /// Whether token requests are answered at once.
+    answer_tokens: bool,
 }
 
 /// Defaults with jitter off, so that delays are exact.
@@ -47,10 +54,26 @@ pub fn config() -> EngineConfig {
 }
 
 impl Harness {
+    /// A protocol-001 engine.
     pub fn new(config: EngineConfig) -> Self {
+        let greeting =
+            json!({"type": "connected", "user_id": "me", "timestamp": "2025-12-07T10:00:00"});
+        Self::with_protocol(
+            config,
+            Backend::Renum.protocol(),
+            vec![greeting.to_string()],
+        )
+    }
+
+    /// An engine speaking `protocol`, whose server sends `greeting` when a socket opens.
+    pub fn with_protocol(
+        config: EngineConfig,
+        protocol: Arc<dyn Protocol>,
+        greeting: Vec<String>,
+    ) -> Self {
         let start = Instant::now();
         Self {
-            engine: Engine::new(config, Box::new(JsonCodec)),
+            engine: Engine::new(config, protocol).expect("a valid configuration"),
             start,
             now: start,
             events: Vec::new(),
@@ -58,20 +81,28 @@ impl Harness {
             opened: Vec::new(),
             closes: Vec::new(),
             token_requests: Vec::new(),
+            completions: Vec::new(),
             opening: None,
             live: None,
+            greeting,
             tokens: Box::new(|_| Ok(Some(AuthToken::new("jwt-secret")))),
+            answer_tokens: true,
         }
     }
 
     /// A harness that is connected, with its first events and frames cleared.
     pub fn connected(config: EngineConfig) -> Self {
         let mut harness = Self::new(config);
-        harness.engine.connect(harness.now);
-        harness.pump();
-        harness.accept();
-        harness.clear();
+        harness.connect_now();
         harness
+    }
+
+    /// Connects and clears what that produced.
+    pub fn connect_now(&mut self) {
+        self.engine.connect(self.now);
+        self.pump();
+        self.accept();
+        self.clear();
     }
 
     pub fn with_tokens(
@@ -82,12 +113,20 @@ impl Harness {
         self
     }
 
+    /// Token requests are left unanswered (a provider that hangs).
+    pub fn with_silent_tokens(mut self) -> Self {
+        self.answer_tokens = false;
+        self
+    }
+
     /// Sends a chat message now (or queues it), which must be accepted.
     pub fn send(&mut self, conversation: &str, content: &str) -> ClientMessageId {
         let sent = self
             .engine
             .send_message(self.now, conversation.into(), content);
-        sent.unwrap_or_else(|error| panic!("{content:?} refused: {error}"))
+        let id = sent.unwrap_or_else(|error| panic!("{content:?} refused: {error}"));
+        self.pump();
+        id
     }
 
     /// Carries out every pending action: answers token requests, records the rest.
@@ -99,19 +138,19 @@ impl Harness {
                     refresh,
                 } => {
                     self.token_requests.push(refresh);
-                    let token = (self.tokens)(refresh);
-                    self.engine.handle_token(self.now, connection, token);
+                    if self.answer_tokens {
+                        let token = (self.tokens)(refresh);
+                        self.engine.handle_token(self.now, connection, token);
+                    }
                 }
-                Action::Open { connection, url } => {
-                    self.opened.push(url);
+                Action::Open {
+                    connection,
+                    request,
+                } => {
+                    self.opened.push(request.url);
                     self.opening = Some(connection);
                 }
-                Action::Send { connection, text } => {
-                    self.sent.push((
-                        connection,
-                        serde_json::from_str(&text).expect("the engine writes JSON"),
-                    ));
-                }
+                Action::Send { connection, text } => self.sent.push((connection, text)),
                 Action::Close {
                     connection, code, ..
                 } => {
@@ -124,6 +163,8 @@ impl Harness {
                     }
                 }
                 Action::Emit(event) => self.events.push(event),
+                Action::Complete { request, outcome } => self.completions.push((request, outcome)),
+                other => panic!("unexpected action {other:?}"),
             }
         }
     }
@@ -160,8 +201,16 @@ impl Harness {
         self.pump();
     }
 
-    /// The attempt under way succeeds.
+    /// The attempt under way opens its socket, and the server greets (the session is ready).
     pub fn accept(&mut self) {
+        self.open_socket();
+        for greeting in self.greeting.clone() {
+            self.receive_text(greeting);
+        }
+    }
+
+    /// The attempt under way opens its socket; the server says nothing yet.
+    pub fn open_socket(&mut self) {
         let connection = self.opening.take().expect("an attempt is under way");
         self.live = Some(connection);
         self.transport(connection, TransportEvent::Opened);
@@ -177,18 +226,23 @@ impl Harness {
     pub fn fail(&mut self) {
         let connection = self.opening.take().expect("an attempt is under way");
         let error =
-            niochat_client::engine::ConnectionError::ConnectFailed("connection refused".into());
+            niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::Refused);
         self.transport(connection, TransportEvent::Failed(error));
     }
 
     /// The server drops the open connection without a close frame.
     pub fn drop_connection(&mut self) {
+        self.close_connection(None, "");
+    }
+
+    /// The server closes the open connection.
+    pub fn close_connection(&mut self, code: Option<u16>, reason: &str) {
         let connection = self.live.take().expect("connected");
         self.transport(
             connection,
             TransportEvent::Closed {
-                code: None,
-                reason: String::new(),
+                code,
+                reason: reason.to_owned(),
             },
         );
     }
@@ -205,9 +259,9 @@ impl Harness {
         self.receive_text(frame.to_string());
     }
 
-    pub fn receive_text(&mut self, text: String) {
+    pub fn receive_text(&mut self, text: impl Into<String>) {
         let connection = self.live.expect("connected");
-        self.transport(connection, TransportEvent::Frame(text));
+        self.transport(connection, TransportEvent::Frame(text.into()));
     }
 
     pub fn clear(&mut self) {
@@ -215,22 +269,35 @@ impl Harness {
         self.sent.clear();
         self.closes.clear();
         self.token_requests.clear();
+        self.completions.clear();
+    }
+
+    /// The frames written so far, as JSON (protocol 001).
+    pub fn sent_json(&self) -> Vec<Value> {
+        self.sent
+            .iter()
+            .map(|(_, text)| serde_json::from_str(text).expect("the engine writes JSON"))
+            .collect()
+    }
+
+    /// The frames written so far, as text.
+    pub fn sent_text(&self) -> Vec<String> {
+        self.sent.iter().map(|(_, text)| text.clone()).collect()
     }
 
     /// The `type`s of the frames written so far.
     pub fn sent_types(&self) -> Vec<String> {
-        self.sent
+        self.sent_json()
             .iter()
-            .map(|(_, frame)| frame["type"].as_str().unwrap_or("?").to_owned())
+            .map(|frame| frame["type"].as_str().unwrap_or("?").to_owned())
             .collect()
     }
 
     /// The frames written so far with `type` equal to `kind`.
     pub fn sent_of(&self, kind: &str) -> Vec<Value> {
-        self.sent
-            .iter()
-            .filter(|(_, frame)| frame["type"] == kind)
-            .map(|(_, frame)| frame.clone())
+        self.sent_json()
+            .into_iter()
+            .filter(|frame| frame["type"] == kind)
             .collect()
     }
 
@@ -246,6 +313,17 @@ impl Harness {
 
     pub fn status_names(&self) -> Vec<&'static str> {
         self.statuses().iter().map(Status::name).collect()
+    }
+
+    /// The error kinds of the `Error` statuses so far.
+    pub fn error_kinds(&self) -> Vec<niochat_client::ConnectionErrorKind> {
+        self.statuses()
+            .into_iter()
+            .filter_map(|status| match status {
+                Status::Error(error) => Some(error.kind().clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The contents of the chat messages delivered so far.
@@ -270,6 +348,14 @@ impl Harness {
             .collect()
     }
 
+    /// The outcome of a request, once it has one.
+    pub fn outcome(&self, request: RequestId) -> Option<Result<Reply, DeliveryError>> {
+        self.completions
+            .iter()
+            .find(|(of, _)| *of == request)
+            .map(|(_, outcome)| outcome.clone())
+    }
+
     pub fn elapsed(&self) -> Duration {
         self.now - self.start
     }
@@ -288,4 +374,12 @@ pub fn chat(id: &str, conversation: &str, content: &str, created_at: &str) -> Va
 
 pub fn ack(id: &str) -> Value {
     json!({"type": "message_sent", "message_id": id, "timestamp": "2025-12-07T10:00:00.000001"})
+}
+
+pub fn joined(conversation: &str) -> Value {
+    json!({"type": "joined", "conversation_id": conversation, "success": true})
+}
+
+pub fn error(code: &str, text: &str) -> Value {
+    json!({"type": "error", "error": text, "code": code})
 }

@@ -1,4 +1,5 @@
-//! The small value types every frame is made of, written to survive what real servers send.
+//! The small value types every backend's messages are made of, written to survive what real
+//! servers send.
 //!
 //! The documents say "uuid" and "ISO-8601", but the real servers send integer ids (Django),
 //! naive timestamps without a zone (FastAPI), offsets (`-03:00`) and placeholders such as
@@ -202,11 +203,12 @@ impl From<String> for Content {
 }
 
 /// Defines a string enum with known values and a catch-all that keeps unknown text, so that a
-/// server adding a value never makes a frame undecodable.
+/// server adding a value never makes a frame undecodable. Dialects use it for their own values.
 macro_rules! open_string_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $($(#[$vmeta])* $variant,)+
             /// A value this version does not know, kept as sent.
@@ -232,22 +234,22 @@ macro_rules! open_string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                Ok($name::from(text.as_str()))
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+                Ok($name::from(text.as_ref()))
             }
         }
     };
@@ -266,7 +268,24 @@ open_string_enum! {
 }
 
 open_string_enum! {
-    /// The `code` of an `error` frame: the real server's codes, and a catch-all.
+    /// How far an outgoing message got, as a backend reports it (`message:status` on PyTake).
+    DeliveryStatus {
+        /// Waiting to be sent by the server.
+        Pending = "pending",
+        /// Sent by the server.
+        Sent = "sent",
+        /// Delivered to the recipient's device.
+        Delivered = "delivered",
+        /// Read by the recipient.
+        Read = "read",
+        /// The server could not deliver it.
+        Failed = "failed",
+    }
+}
+
+open_string_enum! {
+    /// A machine-readable error code a server answered with: protocol 001's codes, and a
+    /// catch-all for every other backend's.
     ErrorCode {
         /// A frame was missing fields or had wrong types.
         ValidationError = "VALIDATION_ERROR",

@@ -7,9 +7,11 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::dialect::DecodeError;
+use crate::model::{ErrorCode, Id, PresenceStatus};
 
 fn server_round_trip(wire: Value) -> ServerFrame {
-    let frame = JsonCodec.decode(&wire.to_string()).expect("decodes");
+    let frame = JsonCodec.decode_server(&wire.to_string()).expect("decodes");
     assert_eq!(frame.to_json(), wire, "re-encodes exactly");
     assert_eq!(
         serde_json::to_value(&frame).unwrap(),
@@ -20,7 +22,7 @@ fn server_round_trip(wire: Value) -> ServerFrame {
 }
 
 fn client_round_trip(frame: ClientFrame, wire: Value) {
-    let text = JsonCodec.encode(&frame);
+    let text = JsonCodec.encode_client(&frame);
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), wire);
     assert_eq!(JsonCodec.decode_client(&text).unwrap(), frame);
 }
@@ -207,12 +209,14 @@ fn unknown_and_missing_types_keep_the_raw_json() {
 
 #[test]
 fn malformed_frames_are_typed_errors_that_keep_the_text() {
-    let not_json = JsonCodec.decode("{oops").unwrap_err();
+    let not_json = JsonCodec.decode_server("{oops").unwrap_err();
     assert!(matches!(not_json, DecodeError::NotJson { .. }));
     assert_eq!(not_json.raw(), "{oops");
-    let array = JsonCodec.decode("[1,2]").unwrap_err();
-    assert!(matches!(array, DecodeError::NotAnObject { .. }));
-    let missing = JsonCodec.decode(r#"{"type":"message_sent"}"#).unwrap_err();
+    let array = JsonCodec.decode_server("[1,2]").unwrap_err();
+    assert!(matches!(array, DecodeError::WrongShape { .. }));
+    let missing = JsonCodec
+        .decode_server(r#"{"type":"message_sent"}"#)
+        .unwrap_err();
     let DecodeError::InvalidFrame {
         frame_type, reason, ..
     } = &missing
@@ -221,7 +225,116 @@ fn malformed_frames_are_typed_errors_that_keep_the_text() {
     };
     assert_eq!(frame_type, "message_sent");
     assert!(reason.contains("message_id"), "{reason}");
-    let wrong = JsonCodec
-        .decode(r#"{"type":"typing","user_id":"u","conversation_id":"c","is_typing":"yes"}"#);
+    let wrong = JsonCodec.decode_server(
+        r#"{"type":"typing","user_id":"u","conversation_id":"c","is_typing":"yes"}"#,
+    );
     assert!(matches!(wrong, Err(DecodeError::InvalidFrame { .. })));
+}
+
+mod dialect {
+    use super::*;
+    use crate::dialect::{Answer, AnswerTo, ChatEvent, Command, Inbound, Protocol, RequestId};
+
+    fn read(text: &str) -> Vec<Inbound> {
+        let mut inbound = Vec::new();
+        Renum.dialect(None).on_text(text, &mut inbound);
+        inbound
+    }
+
+    #[test]
+    fn the_session_is_ready_on_connected_not_when_the_socket_opens() {
+        let mut dialect = Renum.dialect(Some(crate::AuthToken::new("t")));
+        assert!(dialect.on_open().is_empty());
+        let ready =
+            read(r#"{"type":"connected","user_id":"u1","timestamp":"2025-12-07T10:00:00"}"#);
+        assert!(
+            matches!(&ready[..], [Inbound::Ready(session)] if session.user_id == Some(Id::from("u1")))
+        );
+    }
+
+    #[test]
+    fn every_reply_and_every_error_answers_the_oldest_request() {
+        for reply in [
+            json!({"type": "message_sent", "message_id": "s1"}),
+            json!({"type": "error", "error": "Message content cannot be empty", "code": "VALIDATION_ERROR"}),
+            json!({"type": "typing_sent", "success": true}),
+            json!({"type": "joined", "conversation_id": "c", "success": true}),
+            json!({"type": "pong"}),
+            json!({"type": "sync_data", "conversation_id": "c", "messages": []}),
+        ] {
+            let inbound = read(&reply.to_string());
+            assert!(
+                matches!(
+                    &inbound[..],
+                    [Inbound::Answer {
+                        to: AnswerTo::Oldest,
+                        ..
+                    }]
+                ),
+                "{reply} → {inbound:?}"
+            );
+        }
+        let error = read(r#"{"type":"error","error":"empty","code":"VALIDATION_ERROR"}"#);
+        let [
+            Inbound::Answer {
+                outcome: Err(rejection),
+                ..
+            },
+        ] = &error[..]
+        else {
+            panic!("{error:?}")
+        };
+        assert_eq!(rejection.code, Some(ErrorCode::ValidationError));
+        let stored = read(r#"{"type":"message_sent","message_id":"s1"}"#);
+        assert!(matches!(
+            &stored[..],
+            [Inbound::Answer {
+                outcome: Ok(Answer::Stored { .. }),
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn pushed_frames_are_chat_events_and_damaged_answers_still_count() {
+        let message =
+            read(r#"{"type":"message","message":{"id":"m","conversation_id":"c","content":"hi"}}"#);
+        assert!(matches!(
+            &message[..],
+            [Inbound::Event(ChatEvent::Message(_))]
+        ));
+        let damaged = read(r#"{"type":"message_sent"}"#);
+        assert!(matches!(
+            &damaged[..],
+            [
+                Inbound::Malformed(_),
+                Inbound::UnreadableAnswer {
+                    to: AnswerTo::Oldest
+                }
+            ]
+        ));
+        let damaged_push = read(r#"{"type":"typing","is_typing":"yes"}"#);
+        assert!(matches!(&damaged_push[..], [Inbound::Malformed(_)]));
+    }
+
+    #[test]
+    fn commands_encode_to_the_documented_frames_with_the_token_in_the_query() {
+        let mut dialect = Renum.dialect(Some(crate::AuthToken::new("a b")));
+        let request = dialect.connect_request("ws://h/ws");
+        assert_eq!(request.url.expose(), "ws://h/ws?token=a%20b");
+        assert_eq!(request.url.to_string(), "ws://h/ws?token=***");
+        let sync = Command::Sync {
+            conversation_id: "c".into(),
+            after: Some("m1".into()),
+        };
+        let text = dialect.encode(RequestId(1), &sync).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"type": "sync", "conversation_id": "c", "last_message_id": "m1"})
+        );
+        assert_eq!(
+            dialect.encode(RequestId(2), &Command::Ping).unwrap(),
+            r#"{"type":"ping"}"#
+        );
+    }
 }

@@ -1,0 +1,253 @@
+//! [`Client`]: the handle applications hold. Runtime-free: the same handle works over the
+//! tokio driver, the browser driver and the FFI bindings.
+
+use std::sync::Arc;
+
+use futures_channel::{mpsc, oneshot};
+use web_time::Duration;
+
+use super::command::{ClientCommand, Request};
+use super::shared::{EventStream, Shared, StatusStream};
+use crate::dialect::{Capabilities, Command};
+use crate::engine::{ClientMessageId, CommandError, MessageAck, Metrics, Refused, Reply, Status};
+use crate::model::{Id, PresenceStatus};
+
+struct Inner {
+    commands: mpsc::UnboundedSender<ClientCommand>,
+    shared: Arc<Shared>,
+    backend: &'static str,
+    capabilities: Capabilities,
+}
+
+/// A handle to a chat connection. Clone it freely; the connection closes when the last
+/// clone is dropped. Build one with [`ClientBuilder`](crate::ClientBuilder).
+///
+/// Every command is `async` and resolves with the server's answer or a typed
+/// [`CommandError`]: [`Refused`] when the client did not take it (nothing was sent),
+/// [`DeliveryError`](crate::DeliveryError) when it was taken but not delivered. No future waits forever: while the
+/// client is stopped (disconnected, gave up, unauthorized), a command waiting for a connection
+/// resolves at once with `NotDelivered`, saying whether it stays queued.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("backend", &self.inner.backend)
+            .field("status", &self.inner.shared.status())
+            .finish()
+    }
+}
+
+impl Client {
+    pub(crate) fn new(
+        commands: mpsc::UnboundedSender<ClientCommand>,
+        shared: Arc<Shared>,
+        backend: &'static str,
+        capabilities: Capabilities,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                commands,
+                shared,
+                backend,
+                capabilities,
+            }),
+        }
+    }
+
+    /// The backend's name (`renum`, `pytake`).
+    pub fn backend(&self) -> &'static str {
+        self.inner.backend
+    }
+
+    /// What the backend offers: commands it lacks are refused with `Unsupported`.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.inner.capabilities
+    }
+
+    /// Starts connecting (and reconnecting after losses until [`disconnect`](Self::disconnect)).
+    pub fn connect(&self) {
+        self.send(Request::Connect);
+    }
+
+    /// Closes the connection with a close frame and stops reconnecting. Resolves once the close
+    /// frame is written (or after a second). Unacknowledged messages stay queued for the next
+    /// `connect()`.
+    pub async fn disconnect(&self) {
+        let (done, wait) = oneshot::channel();
+        self.send(Request::Disconnect(done));
+        let _ = wait.await;
+    }
+
+    /// Reconnects now with a fresh backoff schedule, also after giving up or being refused.
+    pub fn reconnect(&self) {
+        self.send(Request::Reconnect);
+    }
+
+    /// Tells the client the network is back (or the app is in the foreground again): it
+    /// reconnects at once if it was waiting, or checks a live connection.
+    pub fn network_available(&self) {
+        self.send(Request::NetworkAvailable);
+    }
+
+    /// The same hint as [`network_available`](Self::network_available), under the name apps
+    /// use when they come back to the foreground.
+    pub fn resume(&self) {
+        self.network_available();
+    }
+
+    /// Sends a chat message and waits for the server's acknowledgement. Offline, the message
+    /// is queued and sent after the next connect; the wait includes that time. If the client
+    /// stops trying meanwhile, this resolves with `NotDelivered` carrying the message's id.
+    pub async fn send_message(
+        &self,
+        conversation: impl Into<Id>,
+        content: impl Into<String>,
+    ) -> Result<MessageAck, CommandError> {
+        let (outcome, acknowledged) = oneshot::channel();
+        self.queue(conversation.into(), content.into(), Some(outcome))
+            .await?;
+        acknowledged
+            .await
+            .unwrap_or(Err(CommandError::Refused(Refused::Closed)))
+    }
+
+    /// Queues a chat message without waiting for its acknowledgement. Follow it with the
+    /// [`Event::Outgoing`](crate::Event::Outgoing) events carrying the returned id.
+    pub async fn queue_message(
+        &self,
+        conversation: impl Into<Id>,
+        content: impl Into<String>,
+    ) -> Result<ClientMessageId, Refused> {
+        self.queue(conversation.into(), content.into(), None).await
+    }
+
+    async fn queue(
+        &self,
+        conversation: Id,
+        content: String,
+        outcome: Option<oneshot::Sender<Result<MessageAck, CommandError>>>,
+    ) -> Result<ClientMessageId, Refused> {
+        let (accepted, taken) = oneshot::channel();
+        self.send(Request::SendMessage {
+            conversation,
+            content,
+            accepted,
+            outcome,
+        });
+        taken.await.unwrap_or(Err(Refused::Closed))
+    }
+
+    /// Joins a conversation now or at the next connect, and again after every reconnect.
+    /// Resolves with the server's answer.
+    pub async fn join(&self, conversation: impl Into<Id>) -> Result<(), CommandError> {
+        self.command(Command::Join(conversation.into()))
+            .await
+            .map(drop)
+    }
+
+    /// Leaves a conversation.
+    pub async fn leave(&self, conversation: impl Into<Id>) -> Result<(), CommandError> {
+        self.command(Command::Leave(conversation.into()))
+            .await
+            .map(drop)
+    }
+
+    /// Starts or stops the typing indicator. Refused with `NotConnected` offline: typing is
+    /// never queued.
+    pub async fn set_typing(
+        &self,
+        conversation: impl Into<Id>,
+        is_typing: bool,
+    ) -> Result<(), CommandError> {
+        let command = Command::Typing {
+            conversation_id: conversation.into(),
+            is_typing,
+        };
+        self.command(command).await.map(drop)
+    }
+
+    /// Marks messages read up to `message`; offline, the newest receipt per conversation is
+    /// sent after the next connect.
+    pub async fn mark_read(
+        &self,
+        conversation: impl Into<Id>,
+        message: impl Into<Id>,
+    ) -> Result<(), CommandError> {
+        let command = Command::Read {
+            conversation_id: conversation.into(),
+            message_id: message.into(),
+        };
+        self.command(command).await.map(drop)
+    }
+
+    /// Asks for the messages after `after` (by default the last one seen), delivers them as
+    /// events, and resolves with how many the server sent. The client does this by itself
+    /// after every reconnect.
+    pub async fn sync(
+        &self,
+        conversation: impl Into<Id>,
+        after: Option<Id>,
+    ) -> Result<usize, CommandError> {
+        let command = Command::Sync {
+            conversation_id: conversation.into(),
+            after,
+        };
+        match self.command(command).await? {
+            Reply::Synced { count } => Ok(count),
+            _ => Ok(0),
+        }
+    }
+
+    /// Pings now and resolves with the round-trip time.
+    pub async fn ping(&self) -> Result<Duration, CommandError> {
+        match self.command(Command::Ping).await? {
+            Reply::Pong { rtt } => Ok(rtt),
+            _ => Ok(Duration::ZERO),
+        }
+    }
+
+    /// Announces presence now and after every reconnect.
+    pub async fn set_presence(&self, status: PresenceStatus) -> Result<(), CommandError> {
+        self.command(Command::Presence(status)).await.map(drop)
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.inner.shared.status()
+    }
+
+    /// The current status, then every change, in order; none is missed.
+    pub fn status_changes(&self) -> StatusStream {
+        self.inner.shared.subscribe_statuses()
+    }
+
+    /// A snapshot for a "connection details" panel.
+    pub async fn metrics(&self) -> Result<Metrics, Refused> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Metrics(reply));
+        answer.await.map_err(|_| Refused::Closed)
+    }
+
+    /// A new stream of every event from now on. Each stream gets every event, in batches per
+    /// burst; none is dropped for a slow reader (streams are unbounded: read them).
+    pub fn events(&self) -> EventStream {
+        self.inner.shared.subscribe_events()
+    }
+
+    async fn command(&self, command: Command) -> Result<Reply, CommandError> {
+        let (outcome, answer) = oneshot::channel();
+        self.send(Request::Command { command, outcome });
+        answer
+            .await
+            .unwrap_or(Err(CommandError::Refused(Refused::Closed)))
+    }
+
+    fn send(&self, request: Request) {
+        // Fails only once the driver is gone; every reply channel then resolves as `Closed`.
+        let _ = self.inner.commands.unbounded_send(ClientCommand(request));
+    }
+}

@@ -1,0 +1,302 @@
+//! [`ClientCore`]: the engine plus everything every driver would otherwise write again.
+//!
+//! It owns the engine, completes the futures of client handles (acknowledgements and
+//! answers), fans events out to subscribers in batches, keeps the current status, asks the
+//! application's token provider and matches its answers to attempts. What is left for a
+//! driver is I/O: open, write and close sockets, sleep until [`ClientCore::poll_timeout`],
+//! await the token future, and call [`ClientCore::flush`] once per turn.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use futures_channel::oneshot;
+use web_time::Instant;
+
+use super::command::{ClientCommand, Request};
+use super::shared::Shared;
+use super::tokens::{BoxFuture, TokenError, TokenProvider};
+use crate::auth::AuthToken;
+use crate::dialect::{Command, ConnectRequest, RequestId};
+use crate::engine::{
+    Action, ClientMessageId, CommandError, ConnectionId, Engine, Event, MessageAck, Reply,
+    TransportEvent,
+};
+
+type Waiter<T> = oneshot::Sender<Result<T, CommandError>>;
+
+/// I/O for the driver to carry out.
+#[non_exhaustive]
+pub enum DriverAction {
+    /// Await `token` and hand its output to [`ClientCore::token`] for `connection`.
+    FetchToken {
+        /// The attempt.
+        connection: ConnectionId,
+        /// The application's provider at work.
+        token: BoxFuture<Result<AuthToken, TokenError>>,
+    },
+    /// Open a WebSocket.
+    Open {
+        /// The attempt.
+        connection: ConnectionId,
+        /// What to open.
+        request: ConnectRequest,
+    },
+    /// Write a text frame.
+    Send {
+        /// On which connection.
+        connection: ConnectionId,
+        /// The frame (may carry a token: never log it).
+        text: String,
+    },
+    /// Close a connection, or abandon the attempt under way.
+    Close {
+        /// Which.
+        connection: ConnectionId,
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
+    /// Send `()` on `done` once every close asked for so far has finished.
+    NotifyWhenClosed(oneshot::Sender<()>),
+}
+
+impl std::fmt::Debug for DriverAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DriverAction::FetchToken { connection, .. } => {
+                write!(f, "FetchToken({connection:?})")
+            }
+            DriverAction::Open {
+                connection,
+                request,
+            } => {
+                write!(f, "Open({connection:?}, {})", request.url)
+            }
+            DriverAction::Send { connection, text } => {
+                write!(f, "Send({connection:?}, {} bytes)", text.len())
+            }
+            DriverAction::Close {
+                connection, code, ..
+            } => write!(f, "Close({connection:?}, {code})"),
+            DriverAction::NotifyWhenClosed(_) => f.write_str("NotifyWhenClosed"),
+        }
+    }
+}
+
+/// The runtime-free client. See the [`core` module](crate::core).
+pub struct ClientCore {
+    engine: Engine,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    shared: Arc<Shared>,
+    messages: HashMap<ClientMessageId, Waiter<MessageAck>>,
+    requests: HashMap<RequestId, Waiter<Reply>>,
+    batch: Vec<Event>,
+    after_engine: VecDeque<DriverAction>,
+    now: Instant,
+}
+
+impl std::fmt::Debug for ClientCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCore")
+            .field("engine", &self.engine)
+            .field("waiting", &(self.messages.len() + self.requests.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCore {
+    pub(crate) fn new(
+        engine: Engine,
+        tokens: Option<Arc<dyn TokenProvider>>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Self {
+            engine,
+            tokens,
+            shared,
+            messages: HashMap::new(),
+            requests: HashMap::new(),
+            batch: Vec::new(),
+            after_engine: VecDeque::new(),
+            now: Instant::now(),
+        }
+    }
+
+    /// The engine, to read its state.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A client handle's request.
+    pub fn command(&mut self, now: Instant, command: ClientCommand) {
+        self.now = now;
+        let engine = &mut self.engine;
+        match command.0 {
+            Request::Connect => engine.connect(now),
+            Request::Disconnect(done) => {
+                engine.disconnect(now);
+                self.after_engine
+                    .push_back(DriverAction::NotifyWhenClosed(done));
+            }
+            Request::Reconnect => engine.reconnect(now),
+            Request::NetworkAvailable => engine.network_available(now),
+            Request::SendMessage {
+                conversation,
+                content,
+                accepted,
+                outcome,
+            } => {
+                let sent = engine.send_message(now, conversation, content);
+                if let (Ok(id), Some(outcome)) = (&sent, outcome) {
+                    self.messages.insert(*id, outcome);
+                }
+                let _ = accepted.send(sent);
+            }
+            Request::Command { command, outcome } => {
+                let taken = match command {
+                    Command::Join(conversation) => engine.join(now, conversation),
+                    Command::Leave(conversation) => engine.leave(now, conversation),
+                    Command::Typing {
+                        conversation_id,
+                        is_typing,
+                    } => engine.set_typing(now, conversation_id, is_typing),
+                    Command::Read {
+                        conversation_id,
+                        message_id,
+                    } => engine.mark_read(now, conversation_id, message_id),
+                    Command::Sync {
+                        conversation_id,
+                        after,
+                    } => engine.sync(now, conversation_id, after),
+                    Command::Ping => engine.ping(now),
+                    Command::Presence(status) => engine.set_presence(now, status),
+                    // Client handles send messages as `SendMessage`, which tracks their ids.
+                    Command::Message { .. } => Err(crate::engine::Refused::Unsupported {
+                        command: crate::dialect::CommandKind::Message,
+                        backend: engine.backend(),
+                    }),
+                };
+                match taken {
+                    Ok(request) => {
+                        self.requests.insert(request, outcome);
+                    }
+                    Err(refused) => {
+                        let _ = outcome.send(Err(refused.into()));
+                    }
+                }
+            }
+            Request::Metrics(reply) => {
+                let _ = reply.send(engine.metrics(now));
+            }
+        }
+    }
+
+    /// The token provider's answer for `connection`.
+    pub fn token(
+        &mut self,
+        now: Instant,
+        connection: ConnectionId,
+        token: Result<AuthToken, TokenError>,
+    ) {
+        self.now = now;
+        let token = token.map(Some).map_err(|error| error.0);
+        self.engine.handle_token(now, connection, token);
+    }
+
+    /// Something happened on `connection`.
+    pub fn transport(&mut self, now: Instant, connection: ConnectionId, event: TransportEvent) {
+        self.now = now;
+        self.engine.handle_transport(now, connection, event);
+    }
+
+    /// A timer is due.
+    pub fn timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.engine.handle_timeout(now);
+    }
+
+    /// When to call [`timeout`](Self::timeout) next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.engine.poll_timeout()
+    }
+
+    /// The next I/O to carry out. Events and completions are handled here, on the way.
+    pub fn poll_action(&mut self) -> Option<DriverAction> {
+        while let Some(action) = self.engine.poll_action() {
+            match action {
+                Action::RequestToken {
+                    connection,
+                    refresh,
+                } => match &self.tokens {
+                    Some(tokens) => {
+                        let token = tokens.token(refresh);
+                        return Some(DriverAction::FetchToken { connection, token });
+                    }
+                    None => self.engine.handle_token(self.now, connection, Ok(None)),
+                },
+                Action::Open {
+                    connection,
+                    request,
+                } => {
+                    return Some(DriverAction::Open {
+                        connection,
+                        request,
+                    });
+                }
+                Action::Send { connection, text } => {
+                    return Some(DriverAction::Send { connection, text });
+                }
+                Action::Close {
+                    connection,
+                    code,
+                    reason,
+                } => {
+                    return Some(DriverAction::Close {
+                        connection,
+                        code,
+                        reason,
+                    });
+                }
+                Action::Emit(event) => self.event(event),
+                Action::Complete { request, outcome } => {
+                    if let Some(waiter) = self.requests.remove(&request) {
+                        let _ = waiter.send(outcome.map_err(CommandError::Delivery));
+                    }
+                }
+            }
+        }
+        self.after_engine.pop_front()
+    }
+
+    /// Publishes this turn's events to every subscriber: one wake-up each per turn. Call it
+    /// once the actions are carried out, before waiting again.
+    pub fn flush(&mut self) {
+        self.shared.publish(std::mem::take(&mut self.batch));
+    }
+
+    /// The last handle is gone: disconnect. Carry out the actions that follow, then drop the
+    /// core; its streams end and waiting futures resolve with `Closed`.
+    pub fn shutdown(&mut self, now: Instant) {
+        tracing::debug!("last client handle dropped: shutting down");
+        self.now = now;
+        self.engine.disconnect(now);
+    }
+
+    fn event(&mut self, event: Event) {
+        if let Event::Outgoing { id, state, .. } = &event
+            && let Some(outcome) = state.outcome(*id)
+            && let Some(waiter) = self.messages.remove(id)
+        {
+            let _ = waiter.send(outcome.map_err(CommandError::Delivery));
+        }
+        self.batch.push(event);
+    }
+}
+
+impl Drop for ClientCore {
+    fn drop(&mut self) {
+        self.flush();
+        self.shared.close();
+    }
+}

@@ -1,0 +1,182 @@
+//! Unbounded per-subscriber queues whose receivers are woken once per batch.
+//!
+//! A driver publishes everything one turn of the engine produced (a burst of frames, a
+//! reconnect's re-join and sync) as one batch: each subscriber's queue is extended under one
+//! lock and its task is woken once, not once per event. Nothing is ever dropped for a slow
+//! reader; a subscriber that never reads grows its queue, so read what you subscribe to.
+//!
+//! Hand-written rather than `futures-channel`'s `mpsc`: that channel wakes its receiver on
+//! every send and has no way to push a batch under one lock.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use futures_core::Stream;
+
+#[derive(Debug)]
+struct State<T> {
+    items: VecDeque<T>,
+    waker: Option<Waker>,
+    /// The publisher is gone: the stream ends once drained.
+    closed: bool,
+    /// The subscription was dropped: stop publishing to it.
+    dropped: bool,
+}
+
+/// The shared half of one subscription.
+#[derive(Debug)]
+pub(crate) struct Queue<T> {
+    state: Mutex<State<T>>,
+}
+
+impl<T> Queue<T> {
+    fn new(items: VecDeque<T>) -> Self {
+        Self {
+            state: Mutex::new(State {
+                items,
+                waker: None,
+                closed: false,
+                dropped: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends a batch and wakes the reader once. False when the subscription is gone.
+    pub(crate) fn publish(&self, batch: impl IntoIterator<Item = T>) -> bool {
+        let mut state = self.lock();
+        if state.dropped {
+            return false;
+        }
+        state.items.extend(batch);
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
+    }
+
+    /// Ends the stream after what it holds.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// The reading half of one subscription: a [`Stream`] of everything published after it was
+/// made.
+#[derive(Debug)]
+pub struct Subscription<T> {
+    queue: Arc<Queue<T>>,
+}
+
+impl<T> Subscription<T> {
+    /// A subscription starting with `items`, and its shared half.
+    pub(crate) fn new(items: VecDeque<T>) -> (Self, Arc<Queue<T>>) {
+        let queue = Arc::new(Queue::new(items));
+        (
+            Self {
+                queue: queue.clone(),
+            },
+            queue,
+        )
+    }
+
+    /// The next item, or `None` once the client is gone and everything was read.
+    pub async fn next(&mut self) -> Option<T> {
+        std::future::poll_fn(|context| Pin::new(&mut *self).poll_next(context)).await
+    }
+
+    /// The next item if one is waiting, without waiting.
+    pub fn try_next(&mut self) -> Option<T> {
+        self.queue.lock().items.pop_front()
+    }
+
+    /// Everything waiting, without waiting: a whole batch in one lock.
+    pub fn drain_ready(&mut self) -> Vec<T> {
+        self.queue.lock().items.drain(..).collect()
+    }
+}
+
+impl<T> Stream for Subscription<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut state = self.queue.lock();
+        if let Some(item) = state.items.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if state.closed {
+            return Poll::Ready(None);
+        }
+        match &state.waker {
+            Some(waker) if waker.will_wake(context.waker()) => {}
+            _ => state.waker = Some(context.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Subscription<T> {
+    fn drop(&mut self) {
+        let mut state = self.queue.lock();
+        state.dropped = true;
+        state.items.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_batch_wakes_the_reader_once_and_arrives_in_order() {
+        let (mut subscription, queue) = Subscription::new(VecDeque::new());
+        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut context = Context::from_waker(&waker);
+        assert_eq!(
+            Pin::new(&mut subscription).poll_next(&mut context),
+            Poll::Pending
+        );
+        assert!(queue.publish(1..=100));
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(subscription.drain_ready(), (1..=100).collect::<Vec<_>>());
+        queue.close();
+        assert_eq!(
+            Pin::new(&mut subscription).poll_next(&mut context),
+            Poll::Ready(None)
+        );
+    }
+
+    #[test]
+    fn a_dropped_subscription_is_no_longer_published_to() {
+        let (subscription, queue) = Subscription::<u8>::new(VecDeque::new());
+        drop(subscription);
+        assert!(!queue.publish([1]));
+    }
+}

@@ -1,0 +1,116 @@
+//! What the client handles and the driver share: the current status and the subscribers to
+//! events and status changes.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::queue::{Queue, Subscription};
+use crate::engine::{Event, Status};
+
+/// Every event from the moment it was made, in order; none is dropped. See
+/// [`Client::events`](super::Client::events).
+pub type EventStream = Subscription<Event>;
+
+/// The status at the moment it was made, then every change, in order (the transient `Error`
+/// statuses included). See [`Client::status_changes`](super::Client::status_changes).
+pub type StatusStream = Subscription<Status>;
+
+#[derive(Debug)]
+struct State {
+    status: Status,
+    events: Vec<Arc<Queue<Event>>>,
+    statuses: Vec<Arc<Queue<Status>>>,
+    closed: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: Mutex::new(State {
+                status: Status::Disconnected,
+                events: Vec::new(),
+                statuses: Vec::new(),
+                closed: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        self.lock().status.clone()
+    }
+
+    pub(crate) fn subscribe_events(&self) -> EventStream {
+        let (subscription, queue) = Subscription::new(VecDeque::new());
+        let mut state = self.lock();
+        match state.closed {
+            true => queue.close(),
+            false => state.events.push(queue),
+        }
+        subscription
+    }
+
+    pub(crate) fn subscribe_statuses(&self) -> StatusStream {
+        let mut state = self.lock();
+        let (subscription, queue) = Subscription::new(VecDeque::from([state.status.clone()]));
+        match state.closed {
+            true => queue.close(),
+            false => state.statuses.push(queue),
+        }
+        subscription
+    }
+
+    /// Publishes one turn's events: one lock and one wake-up per subscriber.
+    pub(crate) fn publish(&self, batch: Vec<Event>) {
+        if batch.is_empty() {
+            return;
+        }
+        let statuses: Vec<Status> = batch
+            .iter()
+            .filter_map(|event| match event {
+                Event::Status(status) => Some(status.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut state = self.lock();
+        if let Some(last) = statuses.last() {
+            state.status = last.clone();
+            state
+                .statuses
+                .retain(|queue| queue.publish(statuses.iter().cloned()));
+        }
+        let mut batch = Some(batch);
+        let last = state.events.len().saturating_sub(1);
+        let mut index = 0;
+        state.events.retain(|queue| {
+            let events = match index == last {
+                true => batch.take().unwrap_or_default(),
+                false => batch.clone().unwrap_or_default(),
+            };
+            index += 1;
+            queue.publish(events)
+        });
+    }
+
+    /// The driver is gone: every stream ends after what it holds.
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        for queue in state.events.drain(..) {
+            queue.close();
+        }
+        for queue in state.statuses.drain(..) {
+            queue.close();
+        }
+    }
+}

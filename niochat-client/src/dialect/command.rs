@@ -1,0 +1,129 @@
+//! What the engine asks a dialect to write.
+
+use std::fmt;
+
+use crate::model::{Id, PresenceStatus};
+
+/// Names one request on the wire. Unique and increasing for the life of an engine, so a
+/// dialect that matches answers by ack id can use it as the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub(crate) u64);
+
+impl RequestId {
+    /// The number behind the id.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// One thing to tell the server, in chat terms.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Send a chat message.
+    Message {
+        /// The conversation.
+        conversation_id: Id,
+        /// The text.
+        content: String,
+    },
+    /// Start or stop the typing indicator.
+    Typing {
+        /// The conversation.
+        conversation_id: Id,
+        /// Started or stopped.
+        is_typing: bool,
+    },
+    /// Mark messages read up to one.
+    Read {
+        /// The conversation.
+        conversation_id: Id,
+        /// The newest message read.
+        message_id: Id,
+    },
+    /// Ask for the messages after one (all recent ones without it).
+    Sync {
+        /// The conversation.
+        conversation_id: Id,
+        /// The newest message the client has.
+        after: Option<Id>,
+    },
+    /// An application-level ping.
+    Ping,
+    /// Announce the user's presence.
+    Presence(PresenceStatus),
+    /// Enter a conversation.
+    Join(Id),
+    /// Leave a conversation.
+    Leave(Id),
+}
+
+impl Command {
+    /// Which kind of command this is.
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            Command::Message { .. } => CommandKind::Message,
+            Command::Typing { .. } => CommandKind::Typing,
+            Command::Read { .. } => CommandKind::Read,
+            Command::Sync { .. } => CommandKind::Sync,
+            Command::Ping => CommandKind::Ping,
+            Command::Presence(_) => CommandKind::Presence,
+            Command::Join(_) => CommandKind::Join,
+            Command::Leave(_) => CommandKind::Leave,
+        }
+    }
+}
+
+/// The kinds of [`Command`], for capabilities and errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CommandKind {
+    /// `send_message` / `queue_message`.
+    Message,
+    /// `set_typing`.
+    Typing,
+    /// `mark_read`.
+    Read,
+    /// `sync`.
+    Sync,
+    /// `ping`.
+    Ping,
+    /// `set_presence`.
+    Presence,
+    /// `join`.
+    Join,
+    /// `leave`.
+    Leave,
+}
+
+impl CommandKind {
+    /// The command's name in the client API.
+    pub fn name(self) -> &'static str {
+        match self {
+            CommandKind::Message => "send_message",
+            CommandKind::Typing => "set_typing",
+            CommandKind::Read => "mark_read",
+            CommandKind::Sync => "sync",
+            CommandKind::Ping => "ping",
+            CommandKind::Presence => "set_presence",
+            CommandKind::Join => "join",
+            CommandKind::Leave => "leave",
+        }
+    }
+}
+
+impl fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A backend does not have this command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the {backend} backend has no {command}")]
+pub struct Unsupported {
+    /// The command.
+    pub command: CommandKind,
+    /// The backend's name.
+    pub backend: &'static str,
+}

@@ -1,0 +1,124 @@
+//! The seam between the engine and a backend: one dialect per backend.
+//!
+//! The engine thinks in chat terms (send this message, join that conversation, the session is
+//! ready, this answers request 7); each backend has its own URL scheme, handshake, frames, acks
+//! and keep-alive. A [`Protocol`] describes one backend (its name and [`Capabilities`]) and
+//! makes a fresh [`Dialect`] for every connection attempt; the dialect is a small stateful
+//! translator for that one socket:
+//!
+//! - [`Dialect::connect_request`]: the URL and headers to open, the token where that backend
+//!   wants it (`?token=`, a Socket.IO CONNECT packet, an auth frame).
+//! - [`Dialect::on_open`]: frames to send as soon as the socket is open.
+//! - [`Dialect::on_text`]: every text frame, classified as [`Inbound`]: the session is ready,
+//!   authentication was refused, an answer to a request, a chat event, a frame the dialect
+//!   answers itself (Engine.IO's ping), a malformed or unknown frame.
+//! - [`Dialect::encode`]: one [`Command`] as a frame, or [`Unsupported`].
+//!
+//! The engine obeys the capabilities: it never waits for a sync where there is none, never
+//! sends its own ping where the server pings, and refuses a command the backend lacks with a
+//! typed error at the call, never a silent no-op.
+
+mod capabilities;
+mod command;
+mod inbound;
+pub mod pytake;
+pub mod renum;
+pub mod socket_io;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use capabilities::{AnswerMode, Capabilities, KeepAliveMode, RoomMode};
+pub use command::{Command, CommandKind, RequestId, Unsupported};
+pub use inbound::{
+    Answer, AnswerTo, BackendEvent, ChatEvent, DecodeError, Inbound, Rejection, UnknownFrame,
+};
+
+use crate::auth::{AuthToken, SecretUrl};
+
+/// One backend: what it can do, and a fresh [`Dialect`] for each connection attempt.
+pub trait Protocol: Send + Sync + fmt::Debug + 'static {
+    /// A short name for logs and errors (`renum`, `pytake`).
+    fn name(&self) -> &'static str;
+    /// What the backend offers; the engine never asks for more.
+    fn capabilities(&self) -> &Capabilities;
+    /// A dialect for one connection attempt, holding the token it authenticates with.
+    fn dialect(&self, token: Option<AuthToken>) -> Box<dyn Dialect>;
+}
+
+/// One connection attempt's translator. See the [module documentation](self).
+pub trait Dialect: Send + 'static {
+    /// What to open for `endpoint` (the URL the application configured).
+    fn connect_request(&self, endpoint: &str) -> ConnectRequest;
+
+    /// Frames to send as soon as the socket is open.
+    fn on_open(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Classifies one text frame, appending what it means to `inbound`.
+    fn on_text(&mut self, text: &str, inbound: &mut Vec<Inbound>);
+
+    /// Classifies one binary frame. By default binary frames are not part of the protocol.
+    fn on_binary(&mut self, bytes: &[u8], inbound: &mut Vec<Inbound>) {
+        inbound.push(Inbound::Malformed(DecodeError::Binary { len: bytes.len() }));
+    }
+
+    /// `command` as one text frame. `request` names it: a dialect that matches answers by ack
+    /// id uses it as that id and reports the answer with [`AnswerTo::Request`].
+    fn encode(&mut self, request: RequestId, command: &Command) -> Result<String, Unsupported>;
+}
+
+/// What a driver opens: a WebSocket URL and extra handshake headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectRequest {
+    /// The URL; prints redacted.
+    pub url: SecretUrl,
+    /// Extra HTTP headers for the handshake. Browsers cannot set them, so no dialect needs
+    /// them to authenticate.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ConnectRequest {
+    /// A request for `url` with no extra headers.
+    pub fn new(url: SecretUrl) -> Self {
+        Self {
+            url,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// The backends niochat speaks, chosen on the builder. Protocol 001 is the default.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Protocol 001 ("Sprint 09" / RENUM, FastAPI): JSON frames, the token in `?token=`.
+    #[default]
+    Renum,
+    /// PyTake: Socket.IO 5 over Engine.IO 4 (python-socketio), the token in the CONNECT packet.
+    PyTake,
+    /// Any other backend, through your own [`Protocol`].
+    Custom(Arc<dyn Protocol>),
+}
+
+impl Backend {
+    /// The protocol behind this backend.
+    pub fn protocol(&self) -> Arc<dyn Protocol> {
+        match self {
+            Backend::Renum => Arc::new(renum::Renum),
+            Backend::PyTake => Arc::new(pytake::PyTake),
+            Backend::Custom(protocol) => protocol.clone(),
+        }
+    }
+
+    /// The backend named `name` as the chat CLI spells it (`renum`, `pytake`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "renum" | "001" => Some(Backend::Renum),
+            "pytake" | "002" => Some(Backend::PyTake),
+            _ => None,
+        }
+    }
+}

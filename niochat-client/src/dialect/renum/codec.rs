@@ -1,0 +1,55 @@
+//! Protocol 001's JSON text frames, both ways. The client side uses the server half
+//! ([`JsonCodec::decode_server`], [`JsonCodec::encode_client`]); reference servers for tests
+//! use the other half.
+
+use serde_json::Value;
+
+use super::frames::{ClientFrame, FrameError, ServerFrame};
+use crate::dialect::DecodeError;
+
+/// Protocol 001's frames as JSON text.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsonCodec;
+
+impl JsonCodec {
+    /// Reads a server frame: what the client does with the server's text.
+    pub fn decode_server(&self, text: &str) -> Result<ServerFrame, DecodeError> {
+        decode_json(text, ServerFrame::from_json)
+    }
+
+    /// Writes a client frame.
+    pub fn encode_client(&self, frame: &ClientFrame) -> String {
+        frame.to_json().to_string()
+    }
+
+    /// Reads a client frame: what a protocol-001 server does with the client's text.
+    pub fn decode_client(&self, text: &str) -> Result<ClientFrame, DecodeError> {
+        decode_json(text, ClientFrame::from_json)
+    }
+
+    /// Writes a server frame: what a protocol-001 server sends.
+    pub fn encode_server(&self, frame: &ServerFrame) -> String {
+        frame.to_json().to_string()
+    }
+}
+
+fn decode_json<F>(
+    text: &str,
+    read: impl FnOnce(Value) -> Result<F, FrameError>,
+) -> Result<F, DecodeError> {
+    let value: Value = serde_json::from_str(text).map_err(|error| DecodeError::NotJson {
+        reason: error.to_string(),
+        raw: text.to_owned(),
+    })?;
+    read(value).map_err(|error| match error {
+        FrameError::NotAnObject => DecodeError::WrongShape {
+            reason: "a frame must be a JSON object".into(),
+            raw: text.to_owned(),
+        },
+        FrameError::Invalid { frame_type, reason } => DecodeError::InvalidFrame {
+            frame_type,
+            reason,
+            raw: text.to_owned(),
+        },
+    })
+}

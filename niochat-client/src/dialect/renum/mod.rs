@@ -1,0 +1,197 @@
+//! Protocol 001 ("Sprint 09" / RENUM, FastAPI), the primary protocol.
+//!
+//! `ws://host/ws?token=<JWT>`; JSON frames `{"type": ...}` both ways. The session is ready on
+//! the server's `connected` frame. The real server answers **every** client frame, in order,
+//! with exactly one frame (its reply or an `error`), so answers are matched in order
+//! ([`AnswerMode::InOrder`]): an `error` of any code settles the oldest open request and can
+//! never be attributed to the next one. Rooms are joined by frame and forgotten on
+//! disconnect; `sync` fetches missed messages; the client pings.
+
+mod codec;
+mod frames;
+
+pub use codec::JsonCodec;
+pub use frames::*;
+
+use serde_json::Value;
+
+use super::{
+    Answer, AnswerMode, AnswerTo, Capabilities, ChatEvent, Command, CommandKind, ConnectRequest,
+    DecodeError, Dialect, Inbound, KeepAliveMode, Protocol, Rejection, RequestId, RoomMode,
+    UnknownFrame, Unsupported,
+};
+use crate::auth::{AuthToken, SecretUrl};
+use crate::model::Session;
+
+/// The server frames that answer a client frame.
+const ANSWER_TYPES: &[&str] = &[
+    "message_sent",
+    "sync_data",
+    "pong",
+    "error",
+    "typing_sent",
+    "read_sent",
+    "presence_updated",
+    "joined",
+    "left",
+];
+
+const COMMANDS: &[CommandKind] = &[
+    CommandKind::Message,
+    CommandKind::Typing,
+    CommandKind::Read,
+    CommandKind::Sync,
+    CommandKind::Ping,
+    CommandKind::Presence,
+    CommandKind::Join,
+    CommandKind::Leave,
+];
+
+/// Protocol 001 as a [`Protocol`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Renum;
+
+impl Protocol for Renum {
+    fn name(&self) -> &'static str {
+        "renum"
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        static CAPABILITIES: std::sync::OnceLock<Capabilities> = std::sync::OnceLock::new();
+        CAPABILITIES.get_or_init(|| {
+            Capabilities::new(
+                RoomMode::Frames,
+                true,
+                AnswerMode::InOrder,
+                KeepAliveMode::ClientPing,
+                COMMANDS,
+            )
+        })
+    }
+
+    fn dialect(&self, token: Option<AuthToken>) -> Box<dyn Dialect> {
+        Box::new(RenumDialect { token })
+    }
+}
+
+/// One protocol-001 connection.
+#[derive(Debug)]
+pub struct RenumDialect {
+    token: Option<AuthToken>,
+}
+
+impl Dialect for RenumDialect {
+    fn connect_request(&self, endpoint: &str) -> ConnectRequest {
+        ConnectRequest::new(match &self.token {
+            Some(token) => SecretUrl::with_query_token(endpoint, "token", token),
+            None => SecretUrl::new(endpoint),
+        })
+    }
+
+    fn on_text(&mut self, text: &str, inbound: &mut Vec<Inbound>) {
+        match JsonCodec.decode_server(text) {
+            Ok(frame) => inbound.push(classify(frame)),
+            Err(error) => {
+                // A damaged answer still settles the oldest request: say so, or every later
+                // answer would be matched to the wrong one.
+                let answer = matches!(&error, DecodeError::InvalidFrame { frame_type, .. }
+                    if ANSWER_TYPES.contains(&frame_type.as_str()));
+                inbound.push(Inbound::Malformed(error));
+                if answer {
+                    inbound.push(Inbound::UnreadableAnswer {
+                        to: AnswerTo::Oldest,
+                    });
+                }
+            }
+        }
+    }
+
+    fn encode(&mut self, _request: RequestId, command: &Command) -> Result<String, Unsupported> {
+        let frame = match command.clone() {
+            Command::Message {
+                conversation_id,
+                content,
+            } => ClientFrame::Message(SendMessage {
+                conversation_id,
+                content,
+            }),
+            Command::Typing {
+                conversation_id,
+                is_typing,
+            } => ClientFrame::Typing(SetTyping {
+                conversation_id,
+                is_typing,
+            }),
+            Command::Read {
+                conversation_id,
+                message_id,
+            } => ClientFrame::Read(MarkRead {
+                conversation_id,
+                message_id,
+            }),
+            Command::Sync {
+                conversation_id,
+                after,
+            } => ClientFrame::Sync(SyncRequest {
+                conversation_id,
+                last_message_id: after,
+            }),
+            Command::Ping => ClientFrame::Ping(Ping {}),
+            Command::Presence(status) => ClientFrame::Presence(SetPresence { status }),
+            Command::Join(conversation_id) => ClientFrame::Join(Join { conversation_id }),
+            Command::Leave(conversation_id) => ClientFrame::Leave(Leave { conversation_id }),
+        };
+        Ok(JsonCodec.encode_client(&frame))
+    }
+}
+
+/// What one server frame means.
+fn classify(frame: ServerFrame) -> Inbound {
+    let answer = |answer: Answer| Inbound::Answer {
+        to: AnswerTo::Oldest,
+        outcome: Ok(answer),
+    };
+    let done = |reply: Reply| {
+        answer(Answer::Done(
+            serde_json::to_value(reply).unwrap_or_default(),
+        ))
+    };
+    match frame {
+        ServerFrame::Connected(connected) => Inbound::Ready(Session {
+            server_time: connected.timestamp,
+            ..Session::new(Some(connected.user_id))
+        }),
+        ServerFrame::Message(NewMessage { message }) => Inbound::Event(ChatEvent::Message(message)),
+        ServerFrame::Typing(typing) => Inbound::Event(ChatEvent::Typing(typing)),
+        ServerFrame::Read(receipt) => Inbound::Event(ChatEvent::Read(receipt)),
+        ServerFrame::Presence(presence) => Inbound::Event(ChatEvent::Presence(presence)),
+        ServerFrame::MessageSent(sent) => answer(Answer::Stored {
+            message_id: sent.message_id,
+            timestamp: sent.timestamp,
+        }),
+        ServerFrame::SyncData(data) => answer(Answer::History {
+            conversation_id: data.conversation_id,
+            messages: data.messages,
+        }),
+        ServerFrame::Pong(_) => answer(Answer::Pong),
+        ServerFrame::Error(error) => Inbound::Answer {
+            to: AnswerTo::Oldest,
+            outcome: Err(Rejection {
+                code: Some(error.code),
+                message: error.error,
+            }),
+        },
+        ServerFrame::TypingSent(reply)
+        | ServerFrame::ReadSent(reply)
+        | ServerFrame::PresenceUpdated(reply)
+        | ServerFrame::Joined(reply)
+        | ServerFrame::Left(reply) => done(reply),
+        ServerFrame::Unknown(raw) => Inbound::Unknown(UnknownFrame {
+            kind: raw.get("type").and_then(Value::as_str).map(str::to_owned),
+            raw,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,245 @@
+//! The Socket.IO dialect on the frames a real python-socketio 5.18 server sends
+//! (`tests/servers/WIRE.md`), through the PyTake preset.
+
+use serde_json::json;
+
+use super::engine_io_url;
+use crate::AuthToken;
+use crate::dialect::pytake::{PyTake, PyTakeEvent};
+use crate::dialect::{
+    Answer, AnswerTo, BackendEvent, ChatEvent, Command, CommandKind, DecodeError, Dialect, Inbound,
+    Protocol, RequestId,
+};
+use crate::model::{Content, Id};
+
+fn dialect() -> Box<dyn Dialect> {
+    PyTake.dialect(Some(AuthToken::new("jwt-secret")))
+}
+
+fn read(dialect: &mut Box<dyn Dialect>, text: &str) -> Vec<Inbound> {
+    let mut inbound = Vec::new();
+    dialect.on_text(text, &mut inbound);
+    inbound
+}
+
+const OPEN: &str = r#"0{"sid":"3IaX21mOWfNWPwWSAAAA","upgrades":[],"pingTimeout":20000,"pingInterval":25000,"maxPayload":1000000}"#;
+
+#[test]
+fn the_url_gets_engine_io_path_and_query_and_no_token() {
+    let dialect = dialect();
+    let request = dialect.connect_request("ws://127.0.0.1:8000");
+    assert_eq!(
+        request.url.expose(),
+        "ws://127.0.0.1:8000/socket.io/?EIO=4&transport=websocket"
+    );
+    assert_eq!(
+        engine_io_url("wss://h/api/socket.io/?x=1"),
+        "wss://h/api/socket.io/?x=1&EIO=4&transport=websocket"
+    );
+    assert_eq!(
+        engine_io_url("ws://h:1/"),
+        "ws://h:1/socket.io/?EIO=4&transport=websocket"
+    );
+}
+
+#[test]
+fn the_open_packet_gives_the_timing_and_the_token_goes_in_connect() {
+    let mut dialect = dialect();
+    let inbound = read(&mut dialect, OPEN);
+    assert_eq!(
+        inbound[0],
+        Inbound::ServerPing {
+            interval: std::time::Duration::from_secs(25),
+            timeout: std::time::Duration::from_secs(20),
+        }
+    );
+    assert_eq!(
+        inbound[1],
+        Inbound::Write(r#"40{"token":"jwt-secret"}"#.into())
+    );
+}
+
+#[test]
+fn events_before_the_connect_ack_are_delivered_after_it_with_the_user() {
+    let mut dialect = dialect();
+    read(&mut dialect, OPEN);
+    let early = read(
+        &mut dialect,
+        r#"42["connected",{"message":"Connected to PyTake WebSocket","user_id":"user-1"}]"#,
+    );
+    assert!(early.is_empty(), "kept until the ack: {early:?}");
+    let ready = read(&mut dialect, r#"40{"sid":"uxYed2fcLE0PfcJXAAAB"}"#);
+    let Inbound::Ready(session) = &ready[0] else {
+        panic!("{ready:?}")
+    };
+    assert_eq!(session.user_id, Some(Id::from("user-1")));
+    assert_eq!(session.session_id.as_deref(), Some("uxYed2fcLE0PfcJXAAAB"));
+    assert!(matches!(
+        &ready[1],
+        Inbound::Event(ChatEvent::Backend(BackendEvent::PyTake(
+            PyTakeEvent::Connected { .. }
+        )))
+    ));
+}
+
+#[test]
+fn server_pings_are_answered_and_refusals_are_auth_failures() {
+    let mut dialect = dialect();
+    assert_eq!(read(&mut dialect, "2"), [Inbound::Write("3".into())]);
+    assert_eq!(
+        read(
+            &mut dialect,
+            r#"44{"message":"Connection rejected by server"}"#
+        ),
+        [Inbound::AuthRefused {
+            reason: "Connection rejected by server".into()
+        }]
+    );
+    assert!(matches!(
+        &read(&mut dialect, "41")[..],
+        [Inbound::Closing { .. }]
+    ));
+}
+
+#[test]
+fn commands_carry_ack_ids_and_acks_answer_them() {
+    let mut dialect = dialect();
+    let join = dialect
+        .encode(RequestId(7), &Command::Join("c1".into()))
+        .unwrap();
+    assert_eq!(join, r#"427["join_conversation",{"conversation_id":"c1"}]"#);
+    let ping = dialect.encode(RequestId(8), &Command::Ping).unwrap();
+    assert_eq!(
+        ping, r#"428["ping"]"#,
+        "no argument: the real handler crashes on one"
+    );
+    let typing = Command::Typing {
+        conversation_id: "c1".into(),
+        is_typing: false,
+    };
+    assert!(
+        dialect
+            .encode(RequestId(9), &typing)
+            .unwrap()
+            .contains("typing_stop")
+    );
+    assert_eq!(
+        read(&mut dialect, "437[]"),
+        [Inbound::Answer {
+            to: AnswerTo::Request(RequestId(7)),
+            outcome: Ok(Answer::Done(serde_json::Value::Null)),
+        }]
+    );
+    assert_eq!(
+        read(&mut dialect, "438[]"),
+        [Inbound::Answer {
+            to: AnswerTo::Request(RequestId(8)),
+            outcome: Ok(Answer::Pong),
+        }]
+    );
+    assert!(
+        read(&mut dialect, "4399[]").is_empty(),
+        "an ack for nothing of ours"
+    );
+    let message = Command::Message {
+        conversation_id: "c1".into(),
+        content: "hi".into(),
+    };
+    let unsupported = dialect.encode(RequestId(10), &message).unwrap_err();
+    assert_eq!(unsupported.command, CommandKind::Message);
+}
+
+#[test]
+fn pytake_events_map_to_the_chat_vocabulary() {
+    let mut dialect = dialect();
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    let new = json!(["message:new", {
+        "id": "m1", "conversation_id": "c1", "direction": "outbound", "sender_type": "agent",
+        "sender_id": "user-1", "message_type": "text", "content": {"text": "Olá"},
+        "status": "sent", "created_at": "2025-12-07T10:00:00+00:00", "whatsapp_message_id": null
+    }]);
+    let inbound = read(&mut dialect, &format!("42{new}"));
+    let [Inbound::Event(ChatEvent::Message(message))] = &inbound[..] else {
+        panic!("{inbound:?}")
+    };
+    assert_eq!(message.content.text(), Some("Olá"));
+    assert!(matches!(message.content, Content::Structured(_)));
+    assert_eq!(message.role.as_deref(), Some("agent"));
+    assert_eq!(message.user_id, Some(Id::from("user-1")));
+    assert!(message.created_at.as_ref().unwrap().to_utc().is_some());
+    let typing = read(
+        &mut dialect,
+        r#"42["user_typing",{"conversation_id":"c1","user_id":"u2","typing":true}]"#,
+    );
+    assert!(matches!(&typing[..], [Inbound::Event(ChatEvent::Typing(t))] if t.is_typing));
+    let status = read(
+        &mut dialect,
+        r#"42["message:status",{"message_id":"m1","status":"delivered","timestamp":"now"}]"#,
+    );
+    assert!(matches!(
+        &status[..],
+        [Inbound::Event(ChatEvent::MessageStatus(_))]
+    ));
+    let presence = read(
+        &mut dialect,
+        r#"42["user:status",{"user_id":"u2","status":"away"}]"#,
+    );
+    assert!(matches!(
+        &presence[..],
+        [Inbound::Event(ChatEvent::Presence(_))]
+    ));
+    let notice = read(
+        &mut dialect,
+        r#"42["error",{"message":"Invalid conversation_id format"}]"#,
+    );
+    assert!(matches!(
+        &notice[..],
+        [Inbound::Event(ChatEvent::ServerNotice { .. })]
+    ));
+    let pong = read(&mut dialect, r#"42["pong",{"timestamp":"now"}]"#);
+    assert!(matches!(
+        &pong[..],
+        [Inbound::Event(ChatEvent::Backend(BackendEvent::PyTake(
+            PyTakeEvent::Pong { .. }
+        )))]
+    ));
+}
+
+#[test]
+fn bad_input_is_typed_and_keeps_the_text() {
+    let mut dialect = dialect();
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    let unknown = read(&mut dialect, r#"42["reaction",{"emoji":"👍"}]"#);
+    assert!(
+        matches!(&unknown[..], [Inbound::Unknown(frame)] if frame.kind.as_deref() == Some("reaction"))
+    );
+    let invalid = read(&mut dialect, r#"42["user_typing",{"typing":"yes"}]"#);
+    assert!(matches!(
+        &invalid[..],
+        [Inbound::Malformed(DecodeError::InvalidFrame { .. })]
+    ));
+    let binary = read(
+        &mut dialect,
+        r#"451-["upload",{"_placeholder":true,"num":0}]"#,
+    );
+    assert!(matches!(
+        &binary[..],
+        [Inbound::Malformed(DecodeError::Unsupported { .. })]
+    ));
+    let mut attachments = Vec::new();
+    dialect.on_binary(&[1, 2, 3], &mut attachments);
+    assert!(
+        attachments.is_empty(),
+        "the attachment of the packet reported above"
+    );
+    for garbage in ["", "x", "4", "42", "42{}", "42[1]", "43[]", "0{"] {
+        let inbound = read(&mut dialect, garbage);
+        assert!(
+            inbound.iter().all(|item| matches!(
+                item,
+                Inbound::Malformed(_) | Inbound::Write(_) | Inbound::ServerPing { .. }
+            )),
+            "{garbage:?} → {inbound:?}"
+        );
+    }
+}

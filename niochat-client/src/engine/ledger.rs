@@ -1,0 +1,135 @@
+//! One ledger of requests and answers per connection.
+//!
+//! Every frame the backend answers is a ticket, keyed by the [`RequestId`] it was written
+//! with. Ids are handed out at write time and only grow, so the ledger's order is the write
+//! order: an in-order backend's answer settles the first ticket, whatever it says (an error of
+//! any code can never be attributed to the next request), and a backend with ack ids settles
+//! the ticket it names. A connection that dies takes its ledger with it; the engine decides
+//! what each unanswered ticket becomes (messages go back to the outbox).
+
+use std::collections::BTreeMap;
+
+use web_time::{Duration, Instant};
+
+use super::events::ClientMessageId;
+use crate::dialect::{AnswerTo, RequestId};
+use crate::model::{Id, PresenceStatus};
+
+/// What a written request was, so that its answer can be acted on.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum TicketKind {
+    Message(ClientMessageId),
+    Join(Id),
+    Leave(Id),
+    Sync(Id),
+    Read { conversation: Id, message: Id },
+    Presence(PresenceStatus),
+    Typing,
+    Ping,
+}
+
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    pub(crate) kind: TicketKind,
+    pub(crate) written_at: Instant,
+    /// The application's requests this answer completes.
+    pub(crate) waiters: Vec<RequestId>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    open: BTreeMap<RequestId, Ticket>,
+}
+
+impl Ledger {
+    pub(crate) fn open(&mut self, request: RequestId, ticket: Ticket) {
+        self.open.insert(request, ticket);
+    }
+
+    /// The ticket an answer belongs to, taken out of the ledger.
+    pub(crate) fn settle(&mut self, to: AnswerTo) -> Option<Ticket> {
+        match to {
+            AnswerTo::Oldest => self.open.pop_first().map(|(_, ticket)| ticket),
+            AnswerTo::Request(request) => self.open.remove(&request),
+        }
+    }
+
+    /// When the oldest open ticket becomes overdue.
+    pub(crate) fn next_deadline(&self, timeout: Duration) -> Option<Instant> {
+        self.open
+            .first_key_value()
+            .map(|(_, ticket)| ticket.written_at + timeout)
+    }
+
+    /// Whether the oldest open ticket is overdue.
+    pub(crate) fn is_overdue(&self, now: Instant, timeout: Duration) -> bool {
+        self.next_deadline(timeout).is_some_and(|due| now >= due)
+    }
+
+    /// Takes every overdue ticket, oldest first.
+    pub(crate) fn take_overdue(&mut self, now: Instant, timeout: Duration) -> Vec<Ticket> {
+        let mut overdue = Vec::new();
+        while self.is_overdue(now, timeout) {
+            overdue.extend(self.open.pop_first().map(|(_, ticket)| ticket));
+        }
+        overdue
+    }
+
+    /// The connection is gone: every open ticket, oldest first.
+    pub(crate) fn drain(&mut self) -> Vec<Ticket> {
+        std::mem::take(&mut self.open).into_values().collect()
+    }
+
+    /// The oldest open ticket.
+    pub(crate) fn oldest(&self) -> Option<&Ticket> {
+        self.open.first_key_value().map(|(_, ticket)| ticket)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.open.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(kind: TicketKind, written_at: Instant) -> Ticket {
+        Ticket {
+            kind,
+            written_at,
+            waiters: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn in_order_answers_settle_the_oldest_and_ack_ids_settle_their_own() {
+        let now = Instant::now();
+        let mut ledger = Ledger::default();
+        ledger.open(RequestId(1), ticket(TicketKind::Ping, now));
+        ledger.open(RequestId(2), ticket(TicketKind::Typing, now));
+        ledger.open(RequestId(3), ticket(TicketKind::Join("c".into()), now));
+        let third = ledger.settle(AnswerTo::Request(RequestId(3))).unwrap();
+        assert_eq!(third.kind, TicketKind::Join("c".into()));
+        assert_eq!(
+            ledger.settle(AnswerTo::Oldest).unwrap().kind,
+            TicketKind::Ping
+        );
+        assert!(ledger.settle(AnswerTo::Request(RequestId(3))).is_none());
+        assert_eq!(ledger.len(), 1);
+    }
+
+    #[test]
+    fn overdue_tickets_come_out_oldest_first_and_only_when_due() {
+        let now = Instant::now();
+        let timeout = Duration::from_secs(10);
+        let mut ledger = Ledger::default();
+        ledger.open(RequestId(1), ticket(TicketKind::Ping, now));
+        ledger.open(RequestId(2), ticket(TicketKind::Typing, now + timeout));
+        assert_eq!(ledger.next_deadline(timeout), Some(now + timeout));
+        assert!(ledger.take_overdue(now, timeout).is_empty());
+        let overdue = ledger.take_overdue(now + timeout, timeout);
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(ledger.drain().len(), 1);
+    }
+}
