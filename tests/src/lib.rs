@@ -1,6 +1,9 @@
 //! # niochat-testkit
 //!
-//! A protocol-001 reference server for tests, examples and benchmarks: a real WebSocket server
+//! Real servers for tests, examples and benchmarks: [`TestServer`], protocol 001's reference
+//! server in Rust, and [`PyTakeServer`], a real python-socketio server with PyTake's handlers.
+//!
+//! The protocol-001 reference server is a real WebSocket server
 //! on 127.0.0.1 that behaves like the real FastAPI server (HS256 JWT in `?token=`, 403 at the
 //! handshake when bad, rooms forgotten on disconnect, server-assigned ids, naive timestamps,
 //! the real error codes and extra replies, close 1011 on non-JSON) and lets tests inject
@@ -19,9 +22,11 @@
 //! ```
 
 mod jwt;
+mod pytake;
 mod server;
 mod session;
 mod tls;
 
 pub use jwt::{expired_token, token_for};
+pub use pytake::{PyTakeServer, python};
 pub use server::{StoredMessage, TestServer};

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use niochat_client::protocol::{ChatMessage, Id};
+use niochat_client::model::{ChatMessage, ErrorCode, Id};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -34,6 +34,11 @@ pub type StoredMessage = ChatMessage;
 pub(crate) struct Faults {
     /// HTTP statuses for the next handshakes, refused in order.
     pub(crate) refusals: VecDeque<u16>,
+    /// Error codes for the next chat messages, answered instead of storing them.
+    pub(crate) rejections: VecDeque<ErrorCode>,
+    /// How many of the next chat messages are stored, then their connection cut before the
+    /// acknowledgement is sent.
+    pub(crate) cut_before_ack: usize,
 }
 
 pub(crate) struct State {
@@ -222,6 +227,21 @@ impl TestServer {
             .faults()
             .refusals
             .extend(std::iter::repeat_n(status, count));
+    }
+
+    /// Fault: answers the next `count` chat messages with an `error` of `code` instead of
+    /// storing them, as the real server answers an empty message with `VALIDATION_ERROR`.
+    pub fn reject_next_messages(&self, count: usize, code: ErrorCode) {
+        self.state
+            .faults()
+            .rejections
+            .extend(std::iter::repeat_n(code, count));
+    }
+
+    /// Fault: stores the next `count` chat messages, then cuts their connection before the
+    /// acknowledgement goes out (the client cannot know they were stored).
+    pub fn cut_before_next_acks(&self, count: usize) {
+        self.state.faults().cut_before_ack += count;
     }
 
     /// Fault: sends `text` (by default not JSON) to every connection.

@@ -4,10 +4,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures_util::{SinkExt, StreamExt};
-use niochat_client::protocol::{
-    ChatMessage, ClientFrame, Connected, Content, DecodeError, ErrorCode, Id, JsonCodec,
-    MessageSent, NewMessage, Pong, PresenceUpdate, ReadReceipt, Reply, ServerError, ServerFrame,
-    SyncData, Timestamp, TypingUpdate,
+use niochat_client::dialect::DecodeError;
+use niochat_client::dialect::renum::{
+    ClientFrame, Connected, JsonCodec, MessageSent, NewMessage, Pong, Reply, ServerError,
+    ServerFrame, SyncData,
+};
+use niochat_client::model::{
+    ChatMessage, Content, ErrorCode, Id, ReadReceipt, Timestamp, TypingUpdate,
 };
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -97,13 +100,16 @@ async fn serve_authenticated<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
             read = socket.next() => match read {
-                Some(Ok(Message::Text(text))) => {
-                    if let Some(reply) = handle(state, peer, &user, text.as_str())
-                        && socket.send(reply).await.is_err()
-                    {
-                        break;
+                Some(Ok(Message::Text(text))) => match handle(state, peer, &user, text.as_str()) {
+                    Ok(Some(reply)) => {
+                        if socket.send(reply).await.is_err() {
+                            break;
+                        }
                     }
-                }
+                    Ok(None) => {}
+                    // A cut: TCP goes without a close frame, taking the answer with it.
+                    Err(Cut) => break,
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(Message::Pong(_))) => {
                     state.pongs.fetch_add(1, Ordering::SeqCst);
@@ -120,8 +126,11 @@ fn refusal(status: u16) -> ErrorResponse {
     response
 }
 
+/// The connection is cut (fault injection).
+struct Cut;
+
 /// Protocol 001, frame by frame. Returns the reply to this connection, if any.
-fn handle(state: &State, peer: u64, user: &str, text: &str) -> Option<Message> {
+fn handle(state: &State, peer: u64, user: &str, text: &str) -> Result<Option<Message>, Cut> {
     let frame = match JsonCodec.decode_client(text) {
         Ok(frame) => frame,
         Err(DecodeError::NotJson { .. }) => {
@@ -129,15 +138,30 @@ fn handle(state: &State, peer: u64, user: &str, text: &str) -> Option<Message> {
                 code: CloseCode::Error,
                 reason: "invalid JSON".into(),
             };
-            return Some(Message::Close(Some(close)));
+            return Ok(Some(Message::Close(Some(close))));
         }
-        Err(error) => return reply(error_frame(ErrorCode::ValidationError, &error.to_string())),
+        Err(error) => {
+            return Ok(reply(error_frame(
+                ErrorCode::ValidationError,
+                &error.to_string(),
+            )));
+        }
     };
     let user_id = Id::from(user);
+    let rejection = match &frame {
+        ClientFrame::Message(_) => state.faults().rejections.pop_front(),
+        _ => None,
+    };
     let frame = match frame {
-        ClientFrame::Message(message) if message.content.trim().is_empty() => {
-            error_frame(ErrorCode::MessageError, "Message content cannot be empty")
-        }
+        // Like the real server: an empty message is a validation error, not a message error.
+        ClientFrame::Message(message) if message.content.trim().is_empty() => error_frame(
+            ErrorCode::ValidationError,
+            "Message content cannot be empty",
+        ),
+        ClientFrame::Message(_) if rejection.is_some() => error_frame(
+            rejection.unwrap_or(ErrorCode::MessageError),
+            "rejected by fault injection",
+        ),
         ClientFrame::Message(message) => {
             let stored = store_and_broadcast(
                 state,
@@ -146,6 +170,10 @@ fn handle(state: &State, peer: u64, user: &str, text: &str) -> Option<Message> {
                 message.conversation_id,
                 message.content,
             );
+            if state.faults().cut_before_ack > 0 {
+                state.faults().cut_before_ack -= 1;
+                return Err(Cut);
+            }
             ServerFrame::MessageSent(MessageSent {
                 message_id: stored.id,
                 timestamp: stored.created_at,
@@ -204,24 +232,12 @@ fn handle(state: &State, peer: u64, user: &str, text: &str) -> Option<Message> {
         ClientFrame::Ping(_) => ServerFrame::Pong(Pong {
             timestamp: Some(now()),
         }),
-        ClientFrame::Presence(presence) => {
-            let update = ServerFrame::Presence(PresenceUpdate {
-                user_id,
-                status: presence.status.clone(),
-                timestamp: Some(now()),
-            });
-            let text = JsonCodec.encode_server(&update);
-            for (id, other) in state.peers().iter() {
-                if *id != peer && other.user.is_some() {
-                    let _ = other.sender.send(Outgoing::Text(text.clone()));
-                }
-            }
-            confirmation(
-                ServerFrame::PresenceUpdated,
-                None,
-                json!({"status": presence.status.as_str()}),
-            )
-        }
+        // Like the real server: acknowledged, never broadcast to other users.
+        ClientFrame::Presence(presence) => confirmation(
+            ServerFrame::PresenceUpdated,
+            None,
+            json!({"status": presence.status.as_str()}),
+        ),
         ClientFrame::Join(join) => {
             if let Some(me) = state.peers().get_mut(&peer) {
                 me.rooms.insert(join.conversation_id.clone());
@@ -246,7 +262,7 @@ fn handle(state: &State, peer: u64, user: &str, text: &str) -> Option<Message> {
             )
         }
     };
-    reply(frame)
+    Ok(reply(frame))
 }
 
 /// Stores a message with a server id and time, and sends it to the room's other members.

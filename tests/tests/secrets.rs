@@ -6,8 +6,7 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use niochat_client::engine::Status;
-use niochat_client::{AuthToken, ClientBuilder, TokenError};
+use niochat_client::{AuthToken, ClientBuilder, Event, Status, TokenError};
 use niochat_testkit::TestServer;
 use support::{next_matching, wait_status};
 
@@ -52,8 +51,7 @@ async fn tokens_stay_out_of_logs_debug_output_and_errors() {
     let mut seen = Vec::new();
     next_matching(&mut events, |event| {
         seen.push(format!("{event:?}"));
-        (*event == niochat_client::engine::Event::Status(Status::Connected) && seen.len() > 3)
-            .then_some(())
+        (*event == Event::Status(Status::Connected) && seen.len() > 3).then_some(())
     })
     .await;
     let metrics = client.metrics().await.unwrap();

@@ -6,8 +6,7 @@
 
 use std::time::Duration;
 
-use niochat_client::engine::{Event, Status};
-use niochat_client::{Client, ClientBuilder, EventStream};
+use niochat_client::{Client, ClientBuilder, ConnectionError, Event, EventStream, Status};
 use niochat_testkit::TestServer;
 
 /// The ceiling of any wait: a failing test fails after this, a passing one never waits it.
@@ -34,14 +33,13 @@ pub async fn connected(builder: ClientBuilder) -> (Client, EventStream) {
 
 /// Waits until the client's status satisfies `accept`.
 pub async fn wait_status(client: &Client, accept: impl Fn(&Status) -> bool) -> Status {
-    let mut watch = client.status_watch();
+    let mut changes = client.status_changes();
     let waited = tokio::time::timeout(PATIENCE, async {
         loop {
-            let status = watch.borrow_and_update().clone();
+            let status = changes.next().await.expect("the client is alive");
             if accept(&status) {
                 return status;
             }
-            watch.changed().await.expect("the client is alive");
         }
     });
     waited
@@ -97,28 +95,18 @@ pub fn logs() {
         .try_init();
 }
 
-/// Joins `conversation` and waits for the server's `joined`.
-pub async fn join(client: &Client, events: &mut EventStream, conversation: &str) {
-    use niochat_client::protocol::ServerFrame;
-    client
-        .join(conversation)
+/// Joins `conversation`; resolves with the server's answer.
+pub async fn join(client: &Client, conversation: &str) {
+    let joined = tokio::time::timeout(PATIENCE, client.join(conversation));
+    joined
         .await
-        .expect("the client is alive");
-    let conversation = niochat_client::protocol::Id::from(conversation);
-    next_matching(events, |event| match event {
-        Event::Reply(ServerFrame::Joined(reply))
-            if reply.conversation_id.as_ref() == Some(&conversation) =>
-        {
-            Some(())
-        }
-        _ => None,
-    })
-    .await;
+        .expect("the server answers a join")
+        .expect("the server accepts the join");
 }
 
 /// Waits for an `Error` status event (statuses pass through `Error` on their way to
 /// `Reconnecting`, too briefly for a watch to see) and returns the error.
-pub async fn next_error(events: &mut EventStream) -> niochat_client::engine::ConnectionError {
+pub async fn next_error(events: &mut EventStream) -> ConnectionError {
     next_matching(events, |event| match event {
         Event::Status(Status::Error(error)) => Some(error.clone()),
         _ => None,
@@ -128,15 +116,14 @@ pub async fn next_error(events: &mut EventStream) -> niochat_client::engine::Con
 
 /// The events already waiting on the stream, without waiting for more.
 pub fn drain(events: &mut EventStream) -> Vec<Event> {
-    use futures_util::FutureExt;
-    std::iter::from_fn(|| events.next().now_or_never().flatten()).collect()
+    events.drain_ready()
 }
 
 /// Alice and Bob, connected and both joined to `conversation`, with their event streams.
 pub async fn pair_in_room(server: &TestServer, conversation: &str) -> [(Client, EventStream); 2] {
-    let (alice, mut alice_events) = connected(builder(server, "alice")).await;
-    let (bob, mut bob_events) = connected(builder(server, "bob")).await;
-    join(&alice, &mut alice_events, conversation).await;
-    join(&bob, &mut bob_events, conversation).await;
+    let (alice, alice_events) = connected(builder(server, "alice")).await;
+    let (bob, bob_events) = connected(builder(server, "bob")).await;
+    join(&alice, conversation).await;
+    join(&bob, conversation).await;
     [(alice, alice_events), (bob, bob_events)]
 }
