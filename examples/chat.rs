@@ -5,15 +5,20 @@
 //!   and `/restart` inject server faults so you can watch the client recover; `/metrics`
 //!   shows the connection details; `/quit` leaves.
 //! - `cargo run --example chat -- --url wss://host/ws --token JWT [--conversation ID]`
-//!   connects to any protocol-001 backend instead.
+//!   connects to any protocol-001 backend instead; `--backend pytake --url ws://host:8000`
+//!   to a PyTake (Socket.IO) backend, which takes messages through its REST API: there the
+//!   chat shows what arrives and sends typing indicators.
 //! - `cargo run --example chat -- --demo` plays the whole story without input, checks it, and
 //!   exits 0 when every message was delivered exactly once.
 
 use std::time::Duration;
 
-use niochat_client::engine::{Event, MessageState, Origin, ReconnectPolicy, Status};
-use niochat_client::protocol::{PresenceStatus, ServerFrame};
-use niochat_client::{Client, ClientBuilder, EventStream};
+use niochat_client::dialect::CommandKind;
+use niochat_client::engine::ReconnectPolicy;
+use niochat_client::{
+    Backend, Client, ClientBuilder, Event, EventStream, MessageState, Origin, PresenceStatus,
+    Status,
+};
 use niochat_testkit::TestServer;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -23,6 +28,7 @@ enum Mode {
     Embedded,
     Remote {
         url: String,
+        backend: Backend,
         token: Option<String>,
         conversation: String,
     },
@@ -35,9 +41,10 @@ async fn main() {
         Ok(Mode::Embedded) => embedded().await,
         Ok(Mode::Remote {
             url,
+            backend,
             token,
             conversation,
-        }) => remote(url, token, conversation).await,
+        }) => remote(url, backend, token, conversation).await,
         Ok(Mode::Demo) => demo().await,
         Err(usage) => {
             eprintln!("{usage}");
@@ -48,13 +55,19 @@ async fn main() {
 }
 
 fn parse_args(args: Vec<String>) -> Result<Mode, String> {
-    let usage = "usage: chat [--demo] [--url ws://host/ws [--token JWT] [--conversation ID]]";
+    let usage = "usage: chat [--demo] [--backend renum|pytake --url ws://host/ws [--token JWT] [--conversation ID]]";
     let (mut url, mut token, mut conversation, mut demo) =
         (None, None, CONVERSATION.to_owned(), false);
+    let mut backend = Backend::Renum;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--demo" => demo = true,
+            "--backend" => {
+                let name = args.next().ok_or(usage)?;
+                backend = Backend::from_name(&name)
+                    .ok_or_else(|| format!("unknown backend {name}\n{usage}"))?;
+            }
             "--url" => url = Some(args.next().ok_or(usage)?),
             "--token" => token = Some(args.next().ok_or(usage)?),
             "--conversation" => conversation = args.next().ok_or(usage)?,
@@ -62,14 +75,16 @@ fn parse_args(args: Vec<String>) -> Result<Mode, String> {
             other => return Err(format!("unknown argument {other}\n{usage}")),
         }
     }
-    Ok(match (demo, url) {
-        (true, _) => Mode::Demo,
-        (false, Some(url)) => Mode::Remote {
+    Ok(match (demo, url, &backend) {
+        (true, _, _) => Mode::Demo,
+        (false, Some(url), _) => Mode::Remote {
             url,
+            backend,
             token,
             conversation,
         },
-        (false, None) => Mode::Embedded,
+        (false, None, Backend::Renum) => Mode::Embedded,
+        (false, None, _) => return Err(format!("--backend needs --url\n{usage}")),
     })
 }
 
@@ -92,7 +107,6 @@ async fn embedded() -> i32 {
     let agent_events = agent.events();
     agent.connect();
     let _ = agent.join(CONVERSATION).await;
-    let _ = agent.set_presence(PresenceStatus::Online).await;
     tokio::spawn(answer_as_agent(agent.clone(), agent_events));
 
     let you = brisk(ClientBuilder::new(server.url()).token(server.token_for("you")))
@@ -103,8 +117,8 @@ async fn embedded() -> i32 {
     0
 }
 
-async fn remote(url: String, token: Option<String>, conversation: String) -> i32 {
-    let mut builder = ClientBuilder::new(url);
+async fn remote(url: String, backend: Backend, token: Option<String>, conversation: String) -> i32 {
+    let mut builder = ClientBuilder::new(url).backend(backend);
     if let Some(token) = token {
         builder = builder.token(token);
     }
@@ -124,8 +138,19 @@ async fn remote(url: String, token: Option<String>, conversation: String) -> i32
 async fn chat(client: Client, conversation: String, server: Option<&TestServer>) {
     tokio::spawn(print_events("", client.events()));
     client.connect();
-    let _ = client.join(conversation.as_str()).await;
-    let _ = client.set_presence(PresenceStatus::Online).await;
+    if let Err(error) = client.join(conversation.as_str()).await {
+        println!("  ✗ could not join {conversation}: {error}");
+    }
+    if client.capabilities().supports(CommandKind::Presence) {
+        let _ = client.set_presence(PresenceStatus::Online).await;
+    }
+    let can_send = client.capabilities().supports(CommandKind::Message);
+    if !can_send {
+        println!(
+            "  ~ the {} backend takes messages through its REST API: typed lines send a typing indicator",
+            client.backend()
+        );
+    }
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         match (line.trim(), server) {
@@ -140,8 +165,11 @@ async fn chat(client: Client, conversation: String, server: Option<&TestServer>)
             ("/freeze", Some(server)) => server.freeze(),
             ("/thaw", Some(server)) => server.thaw(),
             ("/restart", Some(server)) => server.restart().await,
-            (text, _) => {
+            (_, _) if !can_send => {
+                let _ = client.set_typing(conversation.as_str(), true).await;
                 let _ = client.set_typing(conversation.as_str(), false).await;
+            }
+            (text, _) => {
                 if let Err(error) = client.queue_message(conversation.as_str(), text).await {
                     println!("  ✗ not sent: {error}");
                 }
@@ -187,7 +215,10 @@ fn describe(event: &Event) -> Option<String> {
         }
         Event::Status(Status::Error(error)) => format!("  ~ {error}"),
         Event::Status(status) => format!("  ~ status: {}", status.name()),
-        Event::Session(session) => format!("  ~ signed in as {}", session.user_id),
+        Event::Session(session) => match &session.user_id {
+            Some(user) => format!("  ~ signed in as {user}"),
+            None => "  ~ signed in".to_owned(),
+        },
         Event::Message { message, origin } => {
             let from = message
                 .user_id
@@ -226,21 +257,23 @@ fn describe(event: &Event) -> Option<String> {
             state: MessageState::Failed(error),
             ..
         } => format!("  ✗ {id} failed: {error}"),
+        Event::Outgoing {
+            id,
+            state: MessageState::Held(reason),
+            ..
+        } => format!("  · {id} held until the next connect: {reason}"),
+        Event::OwnMessageCopy { id, message } => {
+            format!("  ! the server stored {id} twice (copy {})", message.id)
+        }
+        Event::HistoryGap {
+            conversation_id, ..
+        } => format!("  ! messages of {conversation_id} missed while away cannot be recovered"),
+        Event::MessageStatus(status) => format!("  ✓ {} is {}", status.message_id, status.status),
         Event::Typing(typing) if typing.is_typing => format!("  … {} is typing", typing.user_id),
         Event::Presence(presence) => format!("  ~ {} is {}", presence.user_id, presence.status),
-        Event::ServerError(error) => format!("  ! server error {}: {}", error.code, error.error),
+        Event::ServerNotice { message, .. } => format!("  ! the server says: {message}"),
         Event::Malformed(error) => format!("  ! unreadable frame: {error}"),
-        Event::Unknown(raw) => format!("  ? unknown frame: {raw}"),
-        Event::Reply(ServerFrame::Joined(reply)) => {
-            format!(
-                "  ~ joined {}",
-                reply
-                    .conversation_id
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            )
-        }
+        Event::Unknown(frame) => format!("  ? unknown frame: {}", frame.raw),
         _ => return None,
     })
 }
@@ -260,10 +293,9 @@ async fn demo() -> i32 {
     tokio::spawn(print_events("[bob]   ", bob.events()));
     let mut bob_inbox = bob.events();
     for client in [&alice, &bob] {
-        let mut events = client.events();
-        let _ = client.join(CONVERSATION).await;
         client.connect();
-        joined(&mut events).await;
+        // Resolves once the server answered: nothing is sent to a room before it has members.
+        client.join(CONVERSATION).await.expect("joined");
     }
     let mut expected = Vec::new();
 
@@ -325,25 +357,16 @@ async fn demo() -> i32 {
     }
 }
 
-/// Waits for the server's `joined`, so that nothing is sent to a room before it has members.
-async fn joined(events: &mut EventStream) {
+async fn until(client: &Client, wanted: Status) {
+    let mut changes = client.status_changes();
     let wait = async {
-        while let Some(event) = events.next().await {
-            if matches!(event, Event::Reply(ServerFrame::Joined(_))) {
+        while let Some(status) = changes.next().await {
+            if status == wanted {
                 return;
             }
         }
     };
     let _ = tokio::time::timeout(Duration::from_secs(20), wait).await;
-}
-
-async fn until(client: &Client, wanted: Status) {
-    let mut watch = client.status_watch();
-    let _ = tokio::time::timeout(
-        Duration::from_secs(20),
-        watch.wait_for(|status| *status == wanted),
-    )
-    .await;
 }
 
 /// Bob's messages until `count` arrived (or 20 s passed), then one more second to catch duplicates.

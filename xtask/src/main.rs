@@ -1,13 +1,18 @@
 //! Project automation. `cargo xtask test` is the one command that checks everything: it
-//! installs what the suites need (the wasm32 target, rustfmt, clippy), then runs formatting,
-//! lints, every test suite, the wasm32 build of the core, the docs, and the chat demo.
-//! `.ci/run` calls exactly this.
+//! installs what the suites need (the wasm32 target, rustfmt, clippy, a Python environment
+//! with the pinned real servers), then runs formatting, lints, every test suite, the wasm32
+//! build of the core, the docs, and the chat demo. `.ci/run` calls exactly this.
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Where the Python environment for the real servers lives (the test kit looks there).
+const VENV: &str = "target/niochat-venv";
+/// The pinned packages of the real servers (python-socketio, uvicorn...).
+const REQUIREMENTS: &str = "tests/servers/requirements.txt";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +44,10 @@ fn test() -> ExitCode {
             Box::new(|_| install()),
         ),
         (
+            "install: a Python environment with the pinned real servers",
+            Box::new(|_| install_python()),
+        ),
+        (
             "format",
             Box::new(|_| run(cargo(&["fmt", "--all", "--", "--check"]))),
         ),
@@ -57,7 +66,11 @@ fn test() -> ExitCode {
         ),
         (
             "unit, integration and doc tests",
-            Box::new(|tally| run_counting(cargo(&["test", "--workspace"]), tally)),
+            Box::new(|tally| {
+                let mut test = cargo(&["test", "--workspace"]);
+                test.env("NIOCHAT_PYTHON", workspace().join(VENV).join("bin/python"));
+                run_counting(test, tally)
+            }),
         ),
         (
             "the core builds for the browser (no native transport)",
@@ -172,6 +185,49 @@ fn count(result: &str, word: &str) -> u64 {
         .find(|pair| pair[1] == word)
         .and_then(|pair| pair[0].parse().ok())
         .unwrap_or(0)
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+/// Idempotent: builds the environment once per version of the requirements file, recorded
+/// in a stamp inside it.
+fn install_python() -> bool {
+    let root = workspace();
+    let venv = root.join(VENV);
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".niochat-requirements");
+    let Ok(wanted) = std::fs::read_to_string(root.join(REQUIREMENTS)) else {
+        eprintln!("{REQUIREMENTS} is missing");
+        return false;
+    };
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
+        println!("up to date: {}", venv.display());
+        return true;
+    }
+    if !python.exists() {
+        let mut create = Command::new("python3");
+        create.args(["-m", "venv"]).arg(&venv);
+        if !run(create) {
+            eprintln!("python3 -m venv failed: install Python 3 with its venv module");
+            return false;
+        }
+    }
+    let mut pip = Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-r",
+    ])
+    .arg(root.join(REQUIREMENTS));
+    run(pip) && std::fs::write(&stamp, wanted).is_ok()
 }
 
 /// Idempotent: asks rustup only for what is missing.
