@@ -331,7 +331,7 @@ async fn wss_endpoints_use_tls_and_fail_with_a_typed_error_against_a_plain_serve
 }
 
 #[test]
-fn endpoints_must_be_websocket_urls_and_build_needs_a_runtime() {
+fn endpoints_settings_and_a_runtime_are_checked_at_build() {
     use niochat_client::BuildError;
     assert_eq!(
         ClientBuilder::new("http://x/ws").build().unwrap_err(),
@@ -340,6 +340,19 @@ fn endpoints_must_be_websocket_urls_and_build_needs_a_runtime() {
     assert_eq!(
         ClientBuilder::new("ws://x/ws").build().unwrap_err(),
         BuildError::NoRuntime
+    );
+    // Settings that would panic or spin are refused before anything runs.
+    let zero_queue = ClientBuilder::new("ws://x/ws").queue_capacity(0).build();
+    assert!(
+        matches!(zero_queue, Err(BuildError::InvalidConfig(_))),
+        "{zero_queue:?}"
+    );
+    let forever = ClientBuilder::new("ws://x/ws")
+        .ack_timeout(Duration::MAX)
+        .build();
+    assert!(
+        matches!(forever, Err(BuildError::InvalidConfig(_))),
+        "{forever:?}"
     );
 }
 

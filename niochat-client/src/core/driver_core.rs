@@ -48,6 +48,12 @@ pub enum DriverAction {
         /// The frame (may carry a token: never log it).
         text: String,
     },
+    /// Send a WebSocket ping control frame; report the pong as `TransportEvent::Pong`.
+    /// A driver that cannot (browsers) ignores it.
+    PingSocket {
+        /// On which connection.
+        connection: ConnectionId,
+    },
     /// Close a connection, or abandon the attempt under way.
     Close {
         /// Which.
@@ -79,6 +85,7 @@ impl std::fmt::Debug for DriverAction {
             DriverAction::Close {
                 connection, code, ..
             } => write!(f, "Close({connection:?}, {code})"),
+            DriverAction::PingSocket { connection } => write!(f, "PingSocket({connection:?})"),
             DriverAction::NotifyWhenClosed(_) => f.write_str("NotifyWhenClosed"),
         }
     }
@@ -257,6 +264,9 @@ impl ClientCore {
                         code,
                         reason,
                     });
+                }
+                Action::PingSocket { connection } => {
+                    return Some(DriverAction::PingSocket { connection });
                 }
                 Action::Emit(event) => self.event(event),
                 Action::Complete { request, outcome } => {

@@ -53,6 +53,14 @@ pub enum Action {
         /// The close reason.
         reason: String,
     },
+    /// Send a WebSocket ping control frame, on backends whose keep-alive is the WebSocket's
+    /// own ([`KeepAliveMode::WebSocketPing`](crate::dialect::KeepAliveMode::WebSocketPing)).
+    /// Report the pong as [`TransportEvent::Pong`]. Browsers cannot send one: a browser
+    /// driver ignores it, and the connection is watched by its other traffic only.
+    PingSocket {
+        /// On which connection.
+        connection: ConnectionId,
+    },
     /// Deliver an event to the application.
     Emit(Event),
     /// A request the application made has its outcome.
@@ -98,6 +106,10 @@ impl fmt::Debug for Action {
                 .field("code", code)
                 .field("reason", reason)
                 .finish(),
+            Action::PingSocket { connection } => f
+                .debug_struct("PingSocket")
+                .field("connection", connection)
+                .finish(),
             Action::Emit(event) => f.debug_tuple("Emit").field(event).finish(),
             Action::Complete { request, outcome } => f
                 .debug_struct("Complete")
@@ -118,6 +130,8 @@ pub enum TransportEvent {
     Frame(String),
     /// A binary frame arrived.
     Binary(Vec<u8>),
+    /// A WebSocket pong control frame arrived (the connection is alive).
+    Pong,
     /// The connection closed, with the close frame's code and reason if there was one.
     Closed {
         /// The close code (`None`: closed without a close frame).

@@ -3,17 +3,15 @@
 
 use web_time::{Duration, Instant};
 
-use super::keepalive::{Mode, Verdict};
+use super::keepalive::Verdict;
 use super::ledger::TicketKind;
 use super::metrics::CloseInfo;
-use super::rooms::RejoinStep;
 use super::{
     Action, ConnectionError, ConnectionErrorKind, ConnectionId, DeliveryError, Detail, Engine,
-    Event, GapReason, MessageState, Phase, Status, StopReason, TransportEvent,
+    GapReason, Phase, Status, StopReason, TransportEvent,
 };
 use crate::auth::AuthToken;
-use crate::dialect::{AnswerMode, Command, CommandKind, KeepAliveMode, RoomMode};
-use crate::model::Session;
+use crate::dialect::{AnswerMode, Command, CommandKind, KeepAliveMode};
 
 /// Close code for connections the client abandons as dead or untrustworthy (private use).
 const CLOSE_ABANDONED: u16 = 4000;
@@ -129,6 +127,7 @@ impl Engine {
             TransportEvent::Opened => self.socket_opened(connection),
             TransportEvent::Frame(text) => self.text_frame(now, &text),
             TransportEvent::Binary(bytes) => self.binary_frame(now, &bytes),
+            TransportEvent::Pong => self.keepalive.activity(now),
             TransportEvent::Closed { code, reason } => {
                 self.connection_failed(now, ConnectionErrorKind::Closed { code, reason }.into())
             }
@@ -166,7 +165,12 @@ impl Engine {
     fn ready_timers(&mut self, now: Instant) {
         match self.keepalive.poll(now) {
             Verdict::Idle => {}
-            Verdict::SendPing => self.write(now, Command::Ping, TicketKind::Ping, Vec::new()),
+            Verdict::SendPing => match (self.capabilities().keep_alive, self.phase) {
+                (KeepAliveMode::WebSocketPing, Phase::Ready { connection, .. }) => {
+                    self.actions.push_back(Action::PingSocket { connection })
+                }
+                _ => self.write(now, Command::Ping, TicketKind::Ping, Vec::new()),
+            },
             Verdict::Dead => {
                 let silence = self.keepalive.silence();
                 tracing::info!(?silence, "connection silent: taken for dead");
@@ -259,96 +263,6 @@ impl Engine {
         for text in frames {
             self.actions.push_back(Action::Send { connection, text });
         }
-    }
-
-    /// The backend said the session is ready: connected. Rooms first (the server forgot
-    /// them), then what they missed, then the user's state, then the messages written while
-    /// offline, oldest first.
-    pub(super) fn session_ready(
-        &mut self,
-        now: Instant,
-        connection: ConnectionId,
-        session: Session,
-    ) {
-        tracing::info!(?connection, "connected");
-        self.phase = Phase::Ready {
-            connection,
-            since: now,
-        };
-        self.auth_refreshed = false;
-        self.recorder.outage_ended(now);
-        let caps = self.capabilities().clone();
-        let mode = match (caps.keep_alive, self.server_ping) {
-            (KeepAliveMode::ClientPing, _) => Mode::ClientPing {
-                interval: self.config.ping_interval,
-                timeout: self.config.pong_timeout,
-            },
-            (KeepAliveMode::ServerPing, Some((interval, timeout))) => {
-                Mode::ServerPing { interval, timeout }
-            }
-            _ => Mode::Off,
-        };
-        self.keepalive.start(now, mode);
-        self.session = Some(session.clone());
-        self.set_status(Status::Connected);
-        self.emit(Event::Session(session));
-        if caps.rooms == RoomMode::Frames {
-            for step in self.rooms.rejoin(now, caps.history_sync) {
-                match step {
-                    RejoinStep::Join {
-                        conversation,
-                        waiters,
-                    } => self.write(
-                        now,
-                        Command::Join(conversation.clone()),
-                        TicketKind::Join(conversation),
-                        waiters,
-                    ),
-                    RejoinStep::Sync {
-                        conversation,
-                        after,
-                    } => self.write(
-                        now,
-                        Command::Sync {
-                            conversation_id: conversation.clone(),
-                            after,
-                        },
-                        TicketKind::Sync(conversation),
-                        Vec::new(),
-                    ),
-                    RejoinStep::Gap {
-                        conversation,
-                        after,
-                        reason,
-                    } => self.emit(Event::HistoryGap {
-                        conversation_id: conversation,
-                        after,
-                        reason,
-                    }),
-                }
-            }
-        }
-        if let Some(status) = self.presence.clone() {
-            let waiters = std::mem::take(&mut self.presence_waiters);
-            self.write(
-                now,
-                Command::Presence(status.clone()),
-                TicketKind::Presence(status),
-                waiters,
-            );
-        }
-        for read in std::mem::take(&mut self.pending_reads) {
-            let command = Command::Read {
-                conversation_id: read.conversation.clone(),
-                message_id: read.message.clone(),
-            };
-            let kind = TicketKind::Read {
-                conversation: read.conversation,
-                message: read.message,
-            };
-            self.write(now, command, kind, read.waiters);
-        }
-        self.write_queued(now);
     }
 
     /// The current connection or attempt failed: tidy up, then retry later or give up.
@@ -454,48 +368,6 @@ impl Engine {
         self.deliver_all(released);
         self.dialect = None;
         self.session = None;
-    }
-
-    /// The client stopped trying: what waits for a connection resolves now.
-    fn stopped(&mut self, reason: StopReason) {
-        let waiting = DeliveryError::NotDelivered {
-            message: None,
-            reason,
-            still_queued: true,
-        };
-        let mut waiters = self.rooms.take_all_waiters();
-        waiters.append(&mut self.presence_waiters);
-        for read in &mut self.pending_reads {
-            waiters.append(&mut read.waiters);
-        }
-        self.complete_all(waiters, Err(waiting));
-        if self.config.keep_queue_when_stopped {
-            let held: Vec<_> = self
-                .outbox
-                .iter()
-                .map(|pending| (pending.id, pending.conversation_id.clone()))
-                .collect();
-            for (id, conversation_id) in held {
-                self.emit(Event::Outgoing {
-                    id,
-                    conversation_id,
-                    state: MessageState::Held(reason),
-                });
-            }
-        } else {
-            for pending in self.outbox.clear() {
-                let error = DeliveryError::NotDelivered {
-                    message: Some(pending.id),
-                    reason,
-                    still_queued: false,
-                };
-                self.emit(Event::Outgoing {
-                    id: pending.id,
-                    conversation_id: pending.conversation_id,
-                    state: MessageState::Failed(error),
-                });
-            }
-        }
     }
 
     /// Closes the open connection or abandons the attempt under way, normally.

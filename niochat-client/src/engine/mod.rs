@@ -57,6 +57,7 @@ mod metrics;
 mod outbox;
 mod requests;
 mod rooms;
+mod session;
 mod status;
 mod tickets;
 

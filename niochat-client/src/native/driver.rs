@@ -105,6 +105,10 @@ impl Io {
                     Some((live, _, writer)) if *live == connection => writer.send(text),
                     _ => tracing::trace!(?connection, "frame for a closed connection dropped"),
                 },
+                DriverAction::PingSocket { connection } => match &self.live {
+                    Some((live, _, writer)) if *live == connection => writer.ping(),
+                    _ => {}
+                },
                 DriverAction::Close {
                     connection,
                     code,

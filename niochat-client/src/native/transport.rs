@@ -154,7 +154,9 @@ impl Transport {
         Some(match read {
             Some(Ok(Message::Text(text))) => TransportEvent::Frame(text.as_str().to_owned()),
             Some(Ok(Message::Binary(bytes))) => TransportEvent::Binary(bytes.to_vec()),
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
+            Some(Ok(Message::Pong(_))) => TransportEvent::Pong,
+            // tungstenite answers pings by itself; raw frames do not reach a reader.
+            Some(Ok(Message::Ping(_) | Message::Frame(_))) => return None,
             Some(Ok(Message::Close(frame))) => TransportEvent::Closed {
                 code: frame.as_ref().map(|frame| u16::from(frame.code)),
                 reason: frame
@@ -187,6 +189,10 @@ pub(crate) struct Writer {
 impl Writer {
     pub(crate) fn send(&self, text: String) {
         let _ = self.frames.send(Message::text(text));
+    }
+
+    pub(crate) fn ping(&self) {
+        let _ = self.frames.send(Message::Ping(Vec::new().into()));
     }
 
     /// Sends a close frame and lets the task finish; the handle resolves when it has.

@@ -33,6 +33,8 @@ pub struct Harness {
     pub closes: Vec<(ConnectionId, u16)>,
     /// The `refresh` flag of every token request.
     pub token_requests: Vec<bool>,
+    /// Every WebSocket ping the engine asked for.
+    pub socket_pings: Vec<ConnectionId>,
     /// Every request's outcome, in order.
     pub completions: Vec<(RequestId, Result<Reply, DeliveryError>)>,
     /// The attempt the driver is opening, if any.
@@ -82,6 +84,7 @@ impl Harness {
             closes: Vec::new(),
             token_requests: Vec::new(),
             completions: Vec::new(),
+            socket_pings: Vec::new(),
             opening: None,
             live: None,
             greeting,
@@ -162,6 +165,7 @@ impl Harness {
                         self.opening = None;
                     }
                 }
+                Action::PingSocket { connection } => self.socket_pings.push(connection),
                 Action::Emit(event) => self.events.push(event),
                 Action::Complete { request, outcome } => self.completions.push((request, outcome)),
                 other => panic!("unexpected action {other:?}"),

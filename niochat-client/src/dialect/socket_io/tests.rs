@@ -243,3 +243,32 @@ fn bad_input_is_typed_and_keeps_the_text() {
         );
     }
 }
+
+#[test]
+fn an_event_the_server_wants_acknowledged_is_acknowledged() {
+    let mut dialect = dialect();
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    let inbound = read(
+        &mut dialect,
+        r#"4212["user:status",{"user_id":"u2","status":"online"}]"#,
+    );
+    assert_eq!(inbound[0], Inbound::Write("4312[]".into()));
+    assert!(matches!(inbound[1], Inbound::Event(ChatEvent::Presence(_))));
+}
+
+#[test]
+fn a_sub_second_interval_announced_as_zero_is_taken_as_a_second() {
+    // python-engineio truncates its interval to whole seconds in the open packet.
+    let mut dialect = dialect();
+    let inbound = read(
+        &mut dialect,
+        r#"0{"sid":"x","upgrades":[],"pingTimeout":200,"pingInterval":0,"maxPayload":1000000}"#,
+    );
+    assert_eq!(
+        inbound[0],
+        Inbound::ServerPing {
+            interval: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_millis(200),
+        }
+    );
+}

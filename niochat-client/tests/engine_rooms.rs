@@ -1,0 +1,241 @@
+//! Conversations on a virtual clock, on protocol 001: re-join and sync after every reconnect,
+//! live messages held back during a sync, de-duplication and updates, our own messages and
+//! their second stored copies, sync answers too large to receive.
+
+mod support;
+
+use niochat_client::{Event, Id, MessageState, Origin};
+use serde_json::json;
+use support::{Harness, SECOND, ack, chat, config, error, joined, message};
+
+fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
+    match state {
+        Some(MessageState::Acknowledged(ack)) => Some(ack.message_id.to_string()),
+        _ => None,
+    }
+}
+
+#[test]
+fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {
+    let mut harness = Harness::connected(config());
+    let now = harness.now;
+    harness.engine.join(now, "c1".into()).unwrap();
+    harness.engine.join(now, "c2".into()).unwrap();
+    harness.engine.join(now, "gone".into()).unwrap();
+    harness.engine.leave(now, "gone".into()).unwrap();
+    harness.pump();
+    assert_eq!(harness.sent_types(), ["join", "join", "join", "leave"]);
+    harness.receive(message("m1", "c1", "hello", "2025-12-07T10:00:01"));
+    harness.receive(message("m2", "c1", "world", "2025-12-07T10:00:02"));
+    harness.drop_connection();
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_json(),
+        [
+            json!({"type": "join", "conversation_id": "c1"}),
+            json!({"type": "sync", "conversation_id": "c1", "last_message_id": "m2"}),
+            json!({"type": "join", "conversation_id": "c2"}),
+            json!({"type": "sync", "conversation_id": "c2"}),
+        ]
+    );
+    assert_eq!(harness.engine.joined(), [Id::from("c1"), Id::from("c2")]);
+}
+
+#[test]
+fn sync_merges_missed_messages_in_order_without_duplicates_before_newer_live_ones() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c1".into()).unwrap();
+    harness.receive(joined("c1"));
+    harness.receive(message("m1", "c1", "one", "2025-12-07T10:00:01"));
+    harness.receive(message("m2", "c1", "two", "2025-12-07T10:00:02"));
+    harness.reconnect_after_drop();
+    harness.clear();
+    harness.receive(joined("c1"));
+    // A live message overtakes the sync reply: it is held back.
+    harness.receive(message("m5", "c1", "five", "2025-12-07T10:00:05"));
+    assert!(harness.delivered().is_empty());
+    // The reply overlaps what we had, and lists the missed ones out of order.
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c1", "count": 4, "messages": [
+            chat("m4", "c1", "four", "2025-12-07T10:00:04"),
+            chat("m2", "c1", "two", "2025-12-07T10:00:02"),
+            chat("m3", "c1", "three", "2025-12-07T10:00:03"),
+            chat("m5", "c1", "five", "2025-12-07T10:00:05"),
+        ]}),
+    );
+    assert_eq!(harness.delivered(), ["three", "four", "five"]);
+    let origins: Vec<Origin> = harness
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Message { origin, .. } => Some(*origin),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(origins, [Origin::Sync, Origin::Sync, Origin::Sync]);
+    harness.receive(message("m5", "c1", "five", "2025-12-07T10:00:05"));
+    assert_eq!(harness.delivered().len(), 3, "a repeat is dropped");
+    assert_eq!(
+        harness.engine.last_seen(&"c1".into()),
+        Some(&Id::from("m5"))
+    );
+}
+
+#[test]
+fn a_known_id_with_new_content_is_an_update_not_a_duplicate() {
+    let mut harness = Harness::connected(config());
+    harness.receive(message("7", "c", "hello", "2025-12-07T10:00:00+00:00"));
+    let mut deleted = message("7", "c", "hello", "2025-12-07T10:00:00+00:00");
+    deleted["message"]["additional_attributes"] = json!({"status": "deleted"});
+    harness.receive(deleted);
+    assert_eq!(harness.delivered(), ["hello"]);
+    assert!(
+        matches!(harness.events.last(), Some(Event::MessageUpdated(message)) if message.extra.contains_key("additional_attributes"))
+    );
+}
+
+#[test]
+fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.send("c", "mine");
+    harness.receive(ack("s9"));
+    harness.reconnect_after_drop();
+    assert_eq!(harness.sent_of("sync")[0]["last_message_id"], "s9");
+    harness.clear();
+    harness.receive(joined("c"));
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c", "count": 1,
+        "messages": [chat("s9", "c", "mine", "2025-12-07T10:00:00")]}),
+    );
+    assert!(harness.delivered().is_empty());
+}
+
+#[test]
+fn a_second_stored_copy_of_our_own_resent_message_is_reported_as_such_not_as_new_mail() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.receive(message("s0", "c", "before", "2025-12-07T10:00:00"));
+    let mine = harness.send("c", "did you get this?");
+    // The server stored it as s1, but the cut took the acknowledgement with it.
+    harness.drop_connection();
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_types(),
+        ["join", "sync", "message"],
+        "sent again: at-least-once"
+    );
+    harness.receive(joined("c"));
+    let mut first_copy = chat("s1", "c", "did you get this?", "2025-12-07T10:00:01");
+    first_copy["user_id"] = json!("me");
+    let from_someone_else = chat("s2", "c", "did you get this?", "2025-12-07T10:00:02");
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c", "count": 2,
+        "messages": [first_copy, from_someone_else]}),
+    );
+    harness.receive(ack("s3"));
+    let copies: Vec<_> = harness
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::OwnMessageCopy { message, id } => Some((message.id.to_string(), *id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copies, [("s1".to_owned(), mine)]);
+    assert_eq!(
+        harness.delivered(),
+        ["did you get this?"],
+        "only the other user's message is mail"
+    );
+    assert_eq!(
+        acknowledged_as(harness.states_of(mine).last()).as_deref(),
+        Some("s3")
+    );
+}
+
+#[test]
+fn a_sync_answer_too_large_to_receive_becomes_a_history_gap_not_a_retry_loop() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
+    harness.reconnect_after_drop();
+    harness.receive(joined("c"));
+    // The sync answer is over the incoming limit: the transport fails the connection.
+    let live = harness.live.take().unwrap();
+    let too_large =
+        niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::FrameTooLarge {
+            max: 16 << 20,
+        });
+    harness.transport(
+        live,
+        niochat_client::engine::TransportEvent::Failed(too_large),
+    );
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_types(),
+        ["join"],
+        "no second try at the same sync"
+    );
+    assert!(harness.events.iter().any(|event| matches!(
+        event,
+        Event::HistoryGap { conversation_id, after: Some(after), reason: niochat_client::GapReason::SyncTooLarge { .. } }
+            if *conversation_id == Id::from("c") && *after == Id::from("m1")
+    )));
+    harness.receive(joined("c"));
+    harness.receive(message("m9", "c", "live again", "2025-12-07T12:00:00"));
+    assert_eq!(harness.delivered(), ["live again"], "continues live");
+    harness.clear();
+    harness.reconnect_after_drop();
+    assert_eq!(
+        harness.sent_of("sync"),
+        [json!({"type": "sync", "conversation_id": "c", "last_message_id": "m9"})],
+        "syncs again from the first message after the gap"
+    );
+}
+
+#[test]
+fn a_sync_that_fails_or_never_answers_releases_the_held_messages() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.reconnect_after_drop();
+    harness.receive(joined("c"));
+    harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
+    harness.receive(error("SYNC_ERROR", "no"));
+    assert_eq!(harness.delivered(), ["held"]);
+
+    let mut config = config();
+    config.sync_timeout = 5 * SECOND;
+    let mut harness = Harness::connected(config);
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.reconnect_after_drop();
+    harness.receive(joined("c"));
+    harness.clear();
+    harness.receive(message("m2", "c", "held again", "2025-12-07T10:00:02"));
+    harness.advance(5 * SECOND);
+    assert_eq!(harness.delivered(), ["held again"]);
+}
+
+#[test]
+fn leaving_during_a_sync_releases_what_it_held_back() {
+    let mut harness = Harness::connected(config());
+    harness.engine.join(harness.now, "c".into()).unwrap();
+    harness.receive(joined("c"));
+    harness.reconnect_after_drop();
+    harness.receive(joined("c"));
+    harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
+    harness.engine.leave(harness.now, "c".into()).unwrap();
+    harness.pump();
+    assert_eq!(harness.delivered(), ["held"]);
+}
