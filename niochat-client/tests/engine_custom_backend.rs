@@ -27,16 +27,14 @@ impl Protocol for Lines {
     }
 
     fn capabilities(&self) -> &Capabilities {
-        static CAPABILITIES: std::sync::OnceLock<Capabilities> = std::sync::OnceLock::new();
-        CAPABILITIES.get_or_init(|| {
-            Capabilities::new(
-                RoomMode::None,
-                false,
-                AnswerMode::None,
-                KeepAliveMode::WebSocketPing,
-                COMMANDS,
-            )
-        })
+        const CAPABILITIES: Capabilities = Capabilities::new(
+            RoomMode::None,
+            false,
+            AnswerMode::None,
+            KeepAliveMode::WebSocketPing,
+            COMMANDS,
+        );
+        &CAPABILITIES
     }
 
     fn dialect(&self, token: Option<AuthToken>) -> Box<dyn Dialect> {

@@ -19,8 +19,7 @@ fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
 #[test]
 fn messages_sent_offline_wait_in_order_and_go_out_after_the_rejoin_before_newer_ones() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c1".into()).unwrap();
-    harness.receive(joined("c1"));
+    harness.join("c1");
     harness.drop_connection();
     let first = harness.send("c1", "one");
     let second = harness.send("c1", "two");

@@ -7,7 +7,7 @@ mod support;
 
 use niochat_client::{Event, Status};
 use serde_json::{Value, json};
-use support::{Harness, SECOND, ack, chat, config, joined, message};
+use support::{Harness, SECOND, ack, chat, config, message};
 
 fn seeds() -> Vec<Value> {
     vec![
@@ -98,8 +98,7 @@ fn twenty_thousand_mutated_frames_never_panic_or_disconnect() {
     let mut config = config();
     config.ping_interval = 3600 * SECOND;
     let mut harness = Harness::connected(config);
-    harness.engine.join(harness.now, "c1".into()).unwrap();
-    harness.receive(joined("c1"));
+    harness.join("c1");
     let seeds = seeds();
     let frames = 20_000;
     for round in 0..frames {

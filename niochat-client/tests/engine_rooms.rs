@@ -46,8 +46,7 @@ fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {
 #[test]
 fn sync_merges_missed_messages_in_order_without_duplicates_before_newer_live_ones() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c1".into()).unwrap();
-    harness.receive(joined("c1"));
+    harness.join("c1");
     harness.receive(message("m1", "c1", "one", "2025-12-07T10:00:01"));
     harness.receive(message("m2", "c1", "two", "2025-12-07T10:00:02"));
     harness.reconnect_after_drop();
@@ -99,8 +98,7 @@ fn a_known_id_with_new_content_is_an_update_not_a_duplicate() {
 #[test]
 fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c".into()).unwrap();
-    harness.receive(joined("c"));
+    harness.join("c");
     harness.send("c", "mine");
     harness.receive(ack("s9"));
     harness.reconnect_after_drop();
@@ -117,8 +115,7 @@ fn our_own_acknowledged_messages_do_not_come_back_through_sync() {
 #[test]
 fn a_second_stored_copy_of_our_own_resent_message_is_reported_as_such_not_as_new_mail() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c".into()).unwrap();
-    harness.receive(joined("c"));
+    harness.join("c");
     harness.receive(message("s0", "c", "before", "2025-12-07T10:00:00"));
     let mine = harness.send("c", "did you get this?");
     // The server stored it as s1, but the cut took the acknowledgement with it.
@@ -163,11 +160,9 @@ fn a_second_stored_copy_of_our_own_resent_message_is_reported_as_such_not_as_new
 #[test]
 fn a_sync_answer_too_large_to_receive_becomes_a_history_gap_not_a_retry_loop() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c".into()).unwrap();
-    harness.receive(joined("c"));
+    harness.join("c");
     harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
-    harness.reconnect_after_drop();
-    harness.receive(joined("c"));
+    harness.reconnect_and_rejoin("c");
     // The sync answer is over the incoming limit: the transport fails the connection.
     let live = harness.live.take().unwrap();
     let too_large =
@@ -206,10 +201,8 @@ fn a_sync_answer_too_large_to_receive_becomes_a_history_gap_not_a_retry_loop() {
 #[test]
 fn a_sync_that_fails_or_never_answers_releases_the_held_messages() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c".into()).unwrap();
-    harness.receive(joined("c"));
-    harness.reconnect_after_drop();
-    harness.receive(joined("c"));
+    harness.join("c");
+    harness.reconnect_and_rejoin("c");
     harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
     harness.receive(error("SYNC_ERROR", "no"));
     assert_eq!(harness.delivered(), ["held"]);
@@ -217,10 +210,8 @@ fn a_sync_that_fails_or_never_answers_releases_the_held_messages() {
     let mut config = config();
     config.sync_timeout = 5 * SECOND;
     let mut harness = Harness::connected(config);
-    harness.engine.join(harness.now, "c".into()).unwrap();
-    harness.receive(joined("c"));
-    harness.reconnect_after_drop();
-    harness.receive(joined("c"));
+    harness.join("c");
+    harness.reconnect_and_rejoin("c");
     harness.clear();
     harness.receive(message("m2", "c", "held again", "2025-12-07T10:00:02"));
     harness.advance(5 * SECOND);
@@ -230,10 +221,8 @@ fn a_sync_that_fails_or_never_answers_releases_the_held_messages() {
 #[test]
 fn leaving_during_a_sync_releases_what_it_held_back() {
     let mut harness = Harness::connected(config());
-    harness.engine.join(harness.now, "c".into()).unwrap();
-    harness.receive(joined("c"));
-    harness.reconnect_after_drop();
-    harness.receive(joined("c"));
+    harness.join("c");
+    harness.reconnect_and_rejoin("c");
     harness.receive(message("m1", "c", "held", "2025-12-07T10:00:01"));
     harness.engine.leave(harness.now, "c".into()).unwrap();
     harness.pump();

@@ -63,7 +63,7 @@ pub struct Capabilities {
 
 impl Capabilities {
     /// A description of a backend.
-    pub fn new(
+    pub const fn new(
         rooms: RoomMode,
         history_sync: bool,
         answers: AnswerMode,

@@ -37,6 +37,14 @@ const COMMANDS: &[CommandKind] = &[
     CommandKind::Leave,
 ];
 
+const CAPABILITIES: Capabilities = Capabilities::new(
+    RoomMode::Frames,
+    false,
+    AnswerMode::ByAckId,
+    KeepAliveMode::ServerPing,
+    COMMANDS,
+);
+
 /// PyTake as a [`Protocol`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PyTake;
@@ -194,16 +202,7 @@ impl Preset for PyTakePreset {
     }
 
     fn capabilities(&self) -> &Capabilities {
-        static CAPABILITIES: std::sync::OnceLock<Capabilities> = std::sync::OnceLock::new();
-        CAPABILITIES.get_or_init(|| {
-            Capabilities::new(
-                RoomMode::Frames,
-                false,
-                AnswerMode::ByAckId,
-                KeepAliveMode::ServerPing,
-                COMMANDS,
-            )
-        })
+        &CAPABILITIES
     }
 
     fn encode(&self, command: &Command) -> Result<(&'static str, Vec<Value>), Unsupported> {

@@ -258,6 +258,21 @@ impl Harness {
         self.accept();
     }
 
+    /// Joins `conversation` on the open connection, and the server answers.
+    pub fn join(&mut self, conversation: &str) {
+        let joined = self.engine.join(self.now, conversation.into());
+        joined.unwrap_or_else(|error| panic!("join refused: {error}"));
+        self.pump();
+        self.receive(joined_frame(conversation));
+    }
+
+    /// The server drops the connection, the next attempt succeeds, and the server answers the
+    /// re-join of `conversation` (its sync, if any, stays open).
+    pub fn reconnect_and_rejoin(&mut self, conversation: &str) {
+        self.reconnect_after_drop();
+        self.receive(joined_frame(conversation));
+    }
+
     /// A text frame from the server on the open connection.
     pub fn receive(&mut self, frame: Value) {
         self.receive_text(frame.to_string());
@@ -381,6 +396,10 @@ pub fn ack(id: &str) -> Value {
 }
 
 pub fn joined(conversation: &str) -> Value {
+    joined_frame(conversation)
+}
+
+fn joined_frame(conversation: &str) -> Value {
     json!({"type": "joined", "conversation_id": conversation, "success": true})
 }
 

@@ -47,6 +47,14 @@ const COMMANDS: &[CommandKind] = &[
     CommandKind::Leave,
 ];
 
+const CAPABILITIES: Capabilities = Capabilities::new(
+    RoomMode::Frames,
+    true,
+    AnswerMode::InOrder,
+    KeepAliveMode::ClientPing,
+    COMMANDS,
+);
+
 /// Protocol 001 as a [`Protocol`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Renum;
@@ -57,16 +65,7 @@ impl Protocol for Renum {
     }
 
     fn capabilities(&self) -> &Capabilities {
-        static CAPABILITIES: std::sync::OnceLock<Capabilities> = std::sync::OnceLock::new();
-        CAPABILITIES.get_or_init(|| {
-            Capabilities::new(
-                RoomMode::Frames,
-                true,
-                AnswerMode::InOrder,
-                KeepAliveMode::ClientPing,
-                COMMANDS,
-            )
-        })
+        &CAPABILITIES
     }
 
     fn dialect(&self, token: Option<AuthToken>) -> Box<dyn Dialect> {
