@@ -64,10 +64,10 @@ impl Dialect for LinesDialect {
                 conversation_id: "all".into(),
                 is_typing: true,
             })),
-            _ => Inbound::Unknown(UnknownFrame {
-                kind: None,
-                raw: serde_json::Value::String(text.to_owned()),
-            }),
+            _ => Inbound::Unknown(UnknownFrame::new(
+                None,
+                serde_json::Value::String(text.to_owned()),
+            )),
         });
     }
 
@@ -83,8 +83,12 @@ impl Dialect for LinesDialect {
 }
 
 fn connected() -> Harness {
+    connected_with(config())
+}
+
+fn connected_with(config: niochat_client::engine::EngineConfig) -> Harness {
     let protocol = Backend::Custom(Arc::new(Lines)).protocol();
-    let mut harness = Harness::with_protocol(config(), protocol, vec!["ready".into()]);
+    let mut harness = Harness::with_protocol(config, protocol, vec!["ready".into()]);
     harness.engine.connect(harness.now);
     harness.pump();
     harness.open_socket();
@@ -147,4 +151,16 @@ fn websocket_pings_keep_watch_where_the_backend_has_no_ping_frame() {
         harness.error_kinds(),
         [ConnectionErrorKind::KeepAliveTimeout(10 * SECOND)]
     );
+}
+
+#[test]
+fn a_driver_that_cannot_ping_a_socket_does_not_take_idle_connections_for_dead() {
+    // Browsers cannot send WebSocket pings.
+    let mut config = config();
+    config.websocket_pings = false;
+    let mut harness = connected_with(config);
+    harness.advance(3600 * SECOND);
+    assert!(harness.socket_pings.is_empty());
+    assert!(harness.closes.is_empty());
+    assert_eq!(harness.engine.status(), &Status::Connected);
 }

@@ -9,7 +9,7 @@ use niochat_client::engine::Reply;
 use niochat_client::model::ErrorCode;
 use niochat_client::{DeliveryError, Event, MessageState, PresenceStatus, Status};
 use serde_json::json;
-use support::{Harness, SECOND, ack, chat, config, error, joined};
+use support::{Harness, SECOND, ack, chat, config, error, joined, message};
 
 fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
     match state {
@@ -33,10 +33,12 @@ fn an_error_answer_of_any_code_settles_its_own_message_and_never_the_next() {
     }
     assert_eq!(
         harness.states_of(ids[0]).last(),
-        Some(&MessageState::Failed(DeliveryError::Rejected(Rejection {
-            code: Some(ErrorCode::ValidationError),
-            message: "Message content cannot be empty".into(),
-        })))
+        Some(&MessageState::Failed(DeliveryError::Rejected(
+            Rejection::new(
+                Some(ErrorCode::ValidationError),
+                "Message content cannot be empty"
+            )
+        )))
     );
     for (id, server_id) in ids[1..].iter().zip(["s1", "s2", "s3"]) {
         assert_eq!(
@@ -216,4 +218,45 @@ fn every_command_resolves_with_the_servers_answer() {
         Some(Ok(Reply::Pong { rtt: SECOND / 20 }))
     );
     assert_eq!(harness.delivered(), ["missed"]);
+}
+
+#[test]
+fn a_sync_that_is_never_answered_becomes_a_gap_instead_of_a_reconnect_loop() {
+    let mut harness = Harness::connected(config());
+    harness.join("c");
+    harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
+    harness.drop_connection();
+    let mut attempts = Vec::new();
+    for _ in 0..3 {
+        harness.until_open_requested();
+        harness.accept();
+        harness.receive(joined("c"));
+        // The sync's answer never comes (too slow to build, or to send over a slow link).
+        harness.advance(10 * SECOND);
+        attempts.extend(
+            harness
+                .statuses()
+                .into_iter()
+                .filter_map(|status| match status {
+                    Status::Reconnecting { attempt, .. } => Some(attempt),
+                    _ => None,
+                }),
+        );
+        harness.clear();
+    }
+    assert_eq!(
+        attempts,
+        [1, 2, 3, 4],
+        "an untrusted connection buys no fresh schedule"
+    );
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(harness.sent_types(), ["join"], "the sync is given up");
+    assert!(harness.events.iter().any(|event| matches!(
+        event,
+        Event::HistoryGap {
+            reason: niochat_client::GapReason::SyncTimedOut { .. },
+            ..
+        }
+    )));
 }

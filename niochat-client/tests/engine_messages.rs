@@ -403,3 +403,71 @@ fn live_only_commands_say_not_connected_when_offline() {
         Err(Refused::NotConnected)
     );
 }
+
+#[test]
+fn read_receipts_lost_with_their_connection_go_out_again_newest_first_wins() {
+    let mut harness = Harness::connected(config());
+    let now = harness.now;
+    let older = harness
+        .engine
+        .mark_read(now, "c".into(), "m1".into())
+        .unwrap();
+    let newer = harness
+        .engine
+        .mark_read(now, "c".into(), "m2".into())
+        .unwrap();
+    harness.pump();
+    harness.drop_connection();
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_of("read"),
+        [json!({"type": "read", "conversation_id": "c", "message_id": "m2"})]
+    );
+    harness.receive(json!({"type": "read_sent"}));
+    assert_eq!(harness.outcome(older), Some(Ok(Reply::Done)));
+    assert_eq!(harness.outcome(newer), Some(Ok(Reply::Done)));
+}
+
+#[test]
+fn a_command_made_while_stopped_is_completed_once_not_again_after_the_next_connect() {
+    let mut harness = Harness::new(config());
+    let now = harness.now;
+    let join = harness.engine.join(now, "c".into()).unwrap();
+    let read = harness
+        .engine
+        .mark_read(now, "c".into(), "m1".into())
+        .unwrap();
+    let presence = harness
+        .engine
+        .set_presence(now, PresenceStatus::Online)
+        .unwrap();
+    harness.pump();
+    harness.engine.connect(harness.now);
+    harness.pump();
+    harness.accept();
+    assert_eq!(
+        harness.sent_types(),
+        ["join", "presence", "read"],
+        "remembered"
+    );
+    harness.receive(joined("c"));
+    harness.receive(json!({"type": "presence_updated"}));
+    harness.receive(json!({"type": "read_sent"}));
+    for request in [join, read, presence] {
+        let outcomes: Vec<_> = harness
+            .completions
+            .iter()
+            .filter(|(of, _)| *of == request)
+            .collect();
+        assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+        assert!(matches!(
+            outcomes[0].1,
+            Err(DeliveryError::NotDelivered {
+                still_queued: true,
+                ..
+            })
+        ));
+    }
+}

@@ -18,6 +18,8 @@ const OPEN: &str = r#"0{"sid":"3IaX21mOWfNWPwWSAAAA","upgrades":[],"pingTimeout"
 const GREETING: &str =
     r#"42["connected",{"message":"Connected to PyTake WebSocket","user_id":"user-1"}]"#;
 const ACK: &str = r#"40{"sid":"uxYed2fcLE0PfcJXAAAB"}"#;
+const CONFIRMED_C1: &str =
+    r#"42["joined_conversation",{"conversation_id":"c1","message":"Joined conversation c1"}]"#;
 
 fn pytake() -> Harness {
     let mut config = config();
@@ -27,6 +29,15 @@ fn pytake() -> Harness {
         Backend::PyTake.protocol(),
         vec![OPEN.into(), GREETING.into(), ACK.into()],
     )
+}
+
+/// The ack that answers the `index`-th frame written.
+fn ack_of(harness: &Harness, index: usize) -> String {
+    let id: String = harness.sent_text()[index][2..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    format!("43{id}[]")
 }
 
 fn connected() -> Harness {
@@ -121,6 +132,7 @@ fn answers_match_by_ack_id_whatever_their_order() {
     assert_eq!(harness.sent_text()[2], format!("42{}[\"ping\"]", ids[2]));
     harness.advance(SECOND / 10);
     harness.receive_text(format!("43{}[]", ids[2]));
+    harness.receive_text(CONFIRMED_C1);
     harness.receive_text(format!("43{}[]", ids[0]));
     assert_eq!(harness.outcome(join), Some(Ok(Reply::Done)));
     assert_eq!(
@@ -176,7 +188,9 @@ fn rooms_are_joined_again_after_a_reconnect_without_any_sync() {
     let mut harness = connected();
     harness.engine.join(harness.now, "c1".into()).unwrap();
     harness.pump();
-    harness.receive_text("431[]");
+    harness.receive_text(CONFIRMED_C1);
+    harness.receive_text(ack_of(&harness, 0));
+    assert_eq!(harness.completions.len(), 1, "the join was answered");
     harness.drop_connection();
     harness.clear();
     harness.until_open_requested();
@@ -191,6 +205,32 @@ fn rooms_are_joined_again_after_a_reconnect_without_any_sync() {
     // Live messages are not held back waiting for a sync that never comes.
     harness.receive_text(r#"42["message:new",{"id":"m1","conversation_id":"c1","content":{"text":"hi"},"created_at":"2025-12-07T10:00:00+00:00"}]"#);
     assert_eq!(harness.delivered(), ["hi"]);
+}
+
+#[test]
+fn a_join_pytake_refuses_fails_with_its_error_and_is_not_joined_again() {
+    let mut harness = connected();
+    let join = harness
+        .engine
+        .join(harness.now, "not-a-uuid".into())
+        .unwrap();
+    harness.pump();
+    harness.receive_text(r#"42["error",{"message":"Invalid conversation_id format"}]"#);
+    harness.receive_text(ack_of(&harness, 0));
+    assert!(matches!(
+        harness.outcome(join),
+        Some(Err(DeliveryError::Rejected(rejection))) if rejection.message == "Invalid conversation_id format"
+    ));
+    assert!(harness.engine.joined().is_empty());
+    harness.drop_connection();
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_text().len(),
+        1,
+        "only the CONNECT: no refused join again"
+    );
 }
 
 #[test]

@@ -8,8 +8,8 @@ use std::time::Duration;
 use niochat_client::dialect::pytake::PyTakeEvent;
 use niochat_client::dialect::{BackendEvent, CommandKind};
 use niochat_client::{
-    Backend, Client, ClientBuilder, CommandError, ConnectionErrorKind, Event, EventStream, Id,
-    PresenceStatus, Refused, Status,
+    Backend, Client, ClientBuilder, CommandError, ConnectionErrorKind, DeliveryError, Event,
+    EventStream, Id, PresenceStatus, Refused, Status,
 };
 use niochat_testkit::PyTakeServer;
 use support::{PATIENCE, next_error, next_matching, wait_status};
@@ -134,19 +134,26 @@ async fn two_agents_share_a_conversation_typing_messages_statuses_and_presence()
 }
 
 #[tokio::test]
-async fn answers_come_by_ack_and_pytake_errors_come_as_notices() {
+async fn answers_come_by_ack_and_a_refused_join_fails_with_pytakes_error() {
     let server = PyTakeServer::start().await;
     let (alice, mut events) = support::connected(builder(&server, "alice")).await;
     let rtt = alice.ping().await.expect("the ping's ack");
     assert!(rtt < PATIENCE);
-    // PyTake refuses a non-UUID conversation with an `error` event, and still acknowledges.
-    alice.join("not-a-uuid").await.expect("acknowledged");
+    // PyTake refuses a non-UUID conversation with an `error` event, then acknowledges the
+    // join all the same: the join resolves with that error, and the event is a notice.
+    let refused = alice.join("not-a-uuid").await;
+    assert!(
+        matches!(&refused, Err(CommandError::Delivery(DeliveryError::Rejected(rejection)))
+            if rejection.message == "Invalid conversation_id format"),
+        "{refused:?}"
+    );
     let notice = next_matching(&mut events, |event| match event {
         Event::ServerNotice { message, .. } => Some(message.clone()),
         _ => None,
     })
     .await;
     assert_eq!(notice, "Invalid conversation_id format");
+    alice.join(ROOM).await.expect("a UUID is let in");
 }
 
 #[tokio::test]

@@ -27,10 +27,12 @@ async fn an_error_answer_settles_its_own_message_and_the_next_three_get_their_ow
     let outcomes = futures_util::future::join_all(sends).await;
     assert_eq!(
         outcomes[0],
-        Err(CommandError::Delivery(DeliveryError::Rejected(Rejection {
-            code: Some(ErrorCode::ValidationError),
-            message: "rejected by fault injection".into(),
-        })))
+        Err(CommandError::Delivery(DeliveryError::Rejected(
+            Rejection::new(
+                Some(ErrorCode::ValidationError),
+                "rejected by fault injection"
+            )
+        )))
     );
     let stored = server.messages("c1");
     let stored_ids: Vec<Id> = stored.iter().map(|message| message.id.clone()).collect();

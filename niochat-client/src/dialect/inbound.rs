@@ -36,8 +36,9 @@ pub enum Inbound {
     },
     /// Something happened in a conversation.
     Event(ChatEvent),
-    /// A frame the dialect answers itself (Engine.IO `2` → `3`); the engine writes it.
-    Write(String),
+    /// A frame the dialect sends itself (Engine.IO `2` → `3`, the Socket.IO CONNECT with its
+    /// token); the engine writes it.
+    Write(Frame),
     /// The server announced its keep-alive timing (Engine.IO's open packet).
     ServerPing {
         /// How often the server pings.
@@ -57,8 +58,31 @@ pub enum Inbound {
     Unknown(UnknownFrame),
 }
 
+/// A text frame to write. Its `Debug` shows only its length: frames can carry tokens.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Frame(pub String);
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Frame({} bytes)", self.0.len())
+    }
+}
+
+impl From<String> for Frame {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl From<&str> for Frame {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+}
+
 /// Which request an answer belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AnswerTo {
     /// The oldest request still open ([`AnswerMode::InOrder`](super::AnswerMode::InOrder)).
     Oldest,
@@ -93,11 +117,22 @@ pub enum Answer {
 /// A server's negative answer to a request.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", code.as_ref().map(|code| format!("{code}: ")).unwrap_or_default())]
+#[non_exhaustive]
 pub struct Rejection {
     /// The machine-readable code, when the backend has codes.
     pub code: Option<ErrorCode>,
     /// The server's description.
     pub message: String,
+}
+
+impl Rejection {
+    /// A rejection with `code` (when the backend has codes) saying `message`.
+    pub fn new(code: Option<ErrorCode>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 /// Something that happened in a conversation, in the common chat vocabulary.
@@ -135,11 +170,19 @@ pub enum BackendEvent {
 
 /// A frame of a kind this version does not know.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UnknownFrame {
     /// Its type or event name, when it has one.
     pub kind: Option<String>,
     /// The frame's JSON as received (a Socket.IO event's `["name", ...args]`).
     pub raw: Value,
+}
+
+impl UnknownFrame {
+    /// An unknown frame of `kind` (its type or event name, if any) with its raw JSON.
+    pub fn new(kind: Option<String>, raw: Value) -> Self {
+        Self { kind, raw }
+    }
 }
 
 /// A frame that could not be read. It keeps the text, so nothing is lost.

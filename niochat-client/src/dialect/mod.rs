@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub use capabilities::{AnswerMode, Capabilities, KeepAliveMode, RoomMode};
 pub use command::{Command, CommandKind, RequestId, Unsupported};
 pub use inbound::{
-    Answer, AnswerTo, BackendEvent, ChatEvent, DecodeError, Inbound, Rejection, UnknownFrame,
+    Answer, AnswerTo, BackendEvent, ChatEvent, DecodeError, Frame, Inbound, Rejection, UnknownFrame,
 };
 
 use crate::auth::{AuthToken, SecretUrl};
@@ -69,8 +69,9 @@ pub trait Dialect: Send + 'static {
     fn encode(&mut self, request: RequestId, command: &Command) -> Result<String, Unsupported>;
 }
 
-/// What a driver opens: a WebSocket URL and extra handshake headers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a driver opens: a WebSocket URL and extra handshake headers. Its `Debug` shows the
+/// URL redacted and the headers' names only.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConnectRequest {
     /// The URL; prints redacted.
@@ -78,6 +79,16 @@ pub struct ConnectRequest {
     /// Extra HTTP headers for the handshake. Browsers cannot set them, so no dialect needs
     /// them to authenticate.
     pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ConnectRequest")
+            .field("url", &self.url)
+            .field("headers", &names)
+            .finish()
+    }
 }
 
 impl ConnectRequest {

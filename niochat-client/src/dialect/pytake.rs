@@ -5,7 +5,9 @@
 //! connect handler, so it arrives *before* the CONNECT ack; the Socket.IO dialect keeps it and
 //! delivers it after. Commands: `join_conversation` / `leave_conversation`, `typing_start` /
 //! `typing_stop`, and `ping` with **no** argument (the real handler crashes on one). Every
-//! handler exists, so python-socketio acknowledges each event we send with an ack id.
+//! handler exists, so python-socketio acknowledges each event we send with an ack id — even a
+//! refused join, which is told by the `error` event before the ack instead of the
+//! `joined_conversation` confirmation: the join resolves with that error.
 //!
 //! PyTake has no chat-message, read-receipt, presence or history frames on its socket:
 //! messages are posted to its REST API (`POST /api/v1/conversations/{id}/messages`) and come
@@ -19,10 +21,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::socket_io::{Preset, SocketIo};
+use std::collections::HashSet;
+
+use super::socket_io::{Preset, SocketIo, default_answer};
 use super::{
-    AnswerMode, Capabilities, ChatEvent, Command, CommandKind, Dialect, KeepAliveMode, Protocol,
-    RoomMode, Unsupported,
+    Answer, AnswerMode, Capabilities, ChatEvent, Command, CommandKind, Dialect, KeepAliveMode,
+    Protocol, Rejection, RoomMode, Unsupported,
 };
 use crate::auth::AuthToken;
 use crate::model::{
@@ -196,7 +200,18 @@ struct PongPayload {
 #[derive(Clone, Copy, Debug, Default)]
 struct PyTakePreset;
 
+/// What PyTake's acks leave out: its handlers return nothing, so a join is acknowledged
+/// (`43N[]`) whether it worked or not. It worked if `joined_conversation` came first; if not,
+/// the `error` event before the ack says why.
+#[derive(Debug, Default)]
+struct Confirmations {
+    joined: HashSet<Id>,
+    last_error: Option<String>,
+}
+
 impl Preset for PyTakePreset {
+    type State = Confirmations;
+
     fn name(&self) -> &'static str {
         "pytake"
     }
@@ -229,7 +244,30 @@ impl Preset for PyTakePreset {
         })
     }
 
-    fn decode(&self, event: &str, args: &[Value]) -> Result<Option<ChatEvent>, String> {
+    fn answer(
+        &self,
+        state: &mut Confirmations,
+        command: &Command,
+        args: Vec<Value>,
+    ) -> Result<Answer, Rejection> {
+        match command {
+            Command::Join(conversation) if !state.joined.remove(conversation) => {
+                let message = state.last_error.take();
+                Err(Rejection::new(
+                    None,
+                    message.unwrap_or_else(|| "the server did not confirm the join".into()),
+                ))
+            }
+            _ => default_answer(command.kind(), args),
+        }
+    }
+
+    fn decode(
+        &self,
+        state: &mut Confirmations,
+        event: &str,
+        args: &[Value],
+    ) -> Result<Option<ChatEvent>, String> {
         let payload = args.first().cloned().unwrap_or(Value::Null);
         Ok(Some(match event {
             "message:new" => ChatEvent::Message(read::<PyTakeMessage>(payload)?.into()),
@@ -250,10 +288,14 @@ impl Preset for PyTakePreset {
                     timestamp: status.timestamp,
                 })
             }
-            "error" => ChatEvent::ServerNotice {
-                code: None,
-                message: read::<Notice>(payload)?.message.unwrap_or_default(),
-            },
+            "error" => {
+                let message = read::<Notice>(payload)?.message.unwrap_or_default();
+                state.last_error = Some(message.clone());
+                ChatEvent::ServerNotice {
+                    code: None,
+                    message,
+                }
+            }
             "connected" => {
                 let greeting: Greeting = read(payload)?;
                 pytake(PyTakeEvent::Connected {
@@ -263,6 +305,7 @@ impl Preset for PyTakePreset {
             }
             "joined_conversation" => {
                 let room: Room = read(payload)?;
+                state.joined.insert(room.conversation_id.clone());
                 pytake(PyTakeEvent::JoinedConversation {
                     conversation_id: room.conversation_id,
                     message: room.message,

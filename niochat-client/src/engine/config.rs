@@ -52,8 +52,9 @@ pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 /// The largest queue capacity: a million messages waiting is a leak, not a queue.
 pub const MAX_QUEUE_CAPACITY: usize = 1_000_000;
 
-/// The engine's configuration. Start from [`EngineConfig::new`] and change fields.
-#[derive(Clone, Debug, PartialEq)]
+/// The engine's configuration. Start from [`EngineConfig::new`] and change fields. Its
+/// `Debug` shows the endpoint redacted, in case a token was put in it.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct EngineConfig {
     /// The WebSocket endpoint, such as `wss://chat.example.com/ws`, without the token.
@@ -92,8 +93,35 @@ pub struct EngineConfig {
     /// Whether queued messages stay queued when the client stops trying (gave up, refused,
     /// disconnected) — they go out after the next `connect()` — or are dropped (true).
     pub keep_queue_when_stopped: bool,
+    /// Whether the driver can send WebSocket ping frames (true natively, false in browsers).
+    /// Without them, a backend whose keep-alive is the WebSocket's own is not watched.
+    pub websocket_pings: bool,
     /// Seeds the jitter. Drivers pass fresh randomness; tests pass a constant.
     pub jitter_seed: u64,
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field(
+                "endpoint",
+                &crate::auth::SecretUrl::new(self.endpoint.as_str()),
+            )
+            .field("reconnect", &self.reconnect)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("ping_interval", &self.ping_interval)
+            .field("pong_timeout", &self.pong_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("token_timeout", &self.token_timeout)
+            .field("ack_timeout", &self.ack_timeout)
+            .field("max_timeouts", &self.max_timeouts)
+            .field("sync_timeout", &self.sync_timeout)
+            .field("max_outgoing_bytes", &self.max_outgoing_bytes)
+            .field("max_incoming_bytes", &self.max_incoming_bytes)
+            .field("keep_queue_when_stopped", &self.keep_queue_when_stopped)
+            .field("websocket_pings", &self.websocket_pings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EngineConfig {
@@ -113,6 +141,7 @@ impl EngineConfig {
             max_outgoing_bytes: 1 << 20,
             max_incoming_bytes: 16 << 20,
             keep_queue_when_stopped: true,
+            websocket_pings: true,
             jitter_seed: 0x6e69_6f63_6861_7431,
         }
     }
@@ -219,5 +248,15 @@ mod tests {
         let mut inverted = config;
         inverted.reconnect.initial_delay = Duration::from_secs(60);
         assert_eq!(inverted.validate(), Err(ConfigError::DelayAboveCap));
+    }
+
+    #[test]
+    fn a_token_put_in_the_endpoint_never_prints() {
+        let config = EngineConfig::new("wss://h/ws?token=secret-jwt");
+        let printed = format!("{config:?}");
+        assert!(
+            printed.contains("token=***") && !printed.contains("secret-jwt"),
+            "{printed}"
+        );
     }
 }

@@ -119,6 +119,7 @@ pub enum DeliveryError {
 
 /// What an async command resolves with when it fails.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommandError {
     /// Not taken.
     #[error(transparent)]

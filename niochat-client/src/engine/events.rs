@@ -87,6 +87,7 @@ impl MessageState {
 
 /// Whether a chat message arrived live or through a sync after a reconnect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// Pushed by the server as it was sent.
     Live,
@@ -103,6 +104,12 @@ pub enum GapReason {
     SyncTooLarge {
         /// The limit.
         max: usize,
+    },
+    /// The sync went unanswered for the ack timeout several times in a row (each time the
+    /// connection was replaced): the client continued live instead of asking again.
+    SyncTimedOut {
+        /// How long each try waited.
+        timeout: Duration,
     },
 }
 

@@ -53,8 +53,9 @@ impl Engine {
             Inbound::Answer { to, outcome } => self.answered(now, to, outcome),
             Inbound::UnreadableAnswer { to } => self.unreadable_answer(now, to),
             Inbound::Event(event) => self.chat_event(event),
-            Inbound::Write(text) => {
+            Inbound::Write(frame) => {
                 if let Some(connection) = self.open_socket() {
+                    let text = frame.0;
                     self.actions.push_back(Action::Send { connection, text });
                 }
             }

@@ -106,7 +106,7 @@ impl KeepAlive {
             Mode::Off => return Verdict::Idle,
         };
         if let Some(deadline) = self.deadline {
-            if now >= deadline + timeout {
+            if !timeout.is_zero() && now >= deadline + timeout {
                 // Due long ago: this process was asleep. Ask again rather than condemn.
                 return match self.mode {
                     Mode::ClientPing { .. } => {
@@ -212,6 +212,26 @@ mod tests {
         keepalive.activity(t0 + 25 * SECOND);
         assert_eq!(keepalive.poll(t0 + 69 * SECOND), Verdict::Idle);
         assert_eq!(keepalive.poll(t0 + 70 * SECOND), Verdict::Dead);
+    }
+
+    #[test]
+    fn a_zero_timeout_neither_spins_nor_hides_a_death() {
+        let t0 = Instant::now();
+        let mut keepalive = KeepAlive::new();
+        let interval = 25 * SECOND;
+        keepalive.start(
+            t0,
+            Mode::ServerPing {
+                interval,
+                timeout: Duration::ZERO,
+            },
+        );
+        assert_eq!(keepalive.poll(t0 + interval), Verdict::Dead);
+        assert_eq!(
+            keepalive.next_deadline(),
+            None,
+            "no deadline left in the past"
+        );
     }
 
     #[test]

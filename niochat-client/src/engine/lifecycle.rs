@@ -183,12 +183,21 @@ impl Engine {
         match self.capabilities().answers {
             AnswerMode::InOrder if self.ledger.is_overdue(now, timeout) => {
                 // Every later answer would be matched to the wrong request: replace the
-                // connection. The overdue message counts a timeout; after enough it fails.
-                if let Some(TicketKind::Message(id)) = self.ledger.oldest().map(|t| t.kind.clone())
-                    && self.outbox.timed_out(id) >= self.config.max_timeouts
-                {
-                    self.ledger.settle(crate::dialect::AnswerTo::Oldest);
-                    self.fail_message(id, DeliveryError::AckTimeout { timeout });
+                // connection. An overdue message or sync counts a timeout: after enough, the
+                // message fails and the sync becomes a history gap, instead of being asked for
+                // again and again.
+                match self.ledger.oldest().map(|ticket| ticket.kind.clone()) {
+                    Some(TicketKind::Message(id))
+                        if self.outbox.timed_out(id) >= self.config.max_timeouts =>
+                    {
+                        self.ledger.settle(crate::dialect::AnswerTo::Oldest);
+                        self.fail_message(id, DeliveryError::AckTimeout { timeout });
+                    }
+                    Some(TicketKind::Sync(conversation)) => {
+                        self.rooms
+                            .sync_timed_out(&conversation, self.config.max_timeouts, timeout);
+                    }
+                    _ => {}
                 }
                 return self.replace_connection(now, ConnectionErrorKind::AnswerOverdue(timeout));
             }
@@ -269,7 +278,16 @@ impl Engine {
     pub(super) fn connection_failed(&mut self, now: Instant, error: ConnectionError) {
         tracing::info!(%error, "connection lost");
         if let Phase::Ready { since, .. } = self.phase {
-            if now.saturating_duration_since(since) >= self.backoff.policy().stable_after {
+            // A connection the client gave up on as out of step was not a healthy one, however
+            // long it lasted: it must not buy a fresh schedule, or an answer that never comes
+            // would be asked for forever.
+            let untrusted = matches!(
+                error.kind(),
+                ConnectionErrorKind::AnswerOverdue(_) | ConnectionErrorKind::OutOfStep
+            );
+            if !untrusted
+                && now.saturating_duration_since(since) >= self.backoff.policy().stable_after
+            {
                 self.backoff.reset();
             }
             self.recorder.outage_started(now);

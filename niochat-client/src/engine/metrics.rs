@@ -10,6 +10,7 @@ use super::errors::ConnectionError;
 
 /// How the last connection that was open ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CloseInfo {
     /// The close code (`None`: closed without a close frame, or torn down for another reason).
     pub code: Option<u16>,

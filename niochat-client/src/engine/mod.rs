@@ -153,7 +153,10 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
             .field("backend", &self.protocol.name())
-            .field("endpoint", &self.config.endpoint)
+            .field(
+                "endpoint",
+                &crate::auth::SecretUrl::new(self.config.endpoint.as_str()),
+            )
             .field("phase", &self.phase)
             .field("status", &self.status)
             .field("queue_depth", &self.outbox.depth())

@@ -89,9 +89,8 @@ impl Engine {
         if self.is_ready() {
             self.rooms.joined_now(&conversation);
             self.write(now, command, TicketKind::Join(conversation), vec![request]);
-        } else {
+        } else if !self.resolve_if_stopped(request) {
             self.rooms.wait_for_join(&conversation, request);
-            self.resolve_if_stopped(request, true);
         }
         Ok(request)
     }
@@ -151,6 +150,10 @@ impl Engine {
             self.write(now, command, kind, vec![request]);
             return Ok(request);
         }
+        let waiters = match self.resolve_if_stopped(request) {
+            true => Vec::new(),
+            false => vec![request],
+        };
         match self
             .pending_reads
             .iter_mut()
@@ -158,15 +161,14 @@ impl Engine {
         {
             Some(read) => {
                 read.message = message_id;
-                read.waiters.push(request);
+                read.waiters.extend(waiters);
             }
             None => self.pending_reads.push(PendingRead {
                 conversation: conversation_id,
                 message: message_id,
-                waiters: vec![request],
+                waiters,
             }),
         }
-        self.resolve_if_stopped(request, true);
         Ok(request)
     }
 
@@ -183,9 +185,8 @@ impl Engine {
         self.presence = Some(status.clone());
         if self.is_ready() {
             self.write(now, command, TicketKind::Presence(status), vec![request]);
-        } else {
+        } else if !self.resolve_if_stopped(request) {
             self.presence_waiters.push(request);
-            self.resolve_if_stopped(request, true);
         }
         Ok(request)
     }
@@ -262,18 +263,19 @@ impl Engine {
     }
 
     /// While stopped, a request waiting for a connection resolves at once: not delivered,
-    /// still remembered for the next `connect()` when `kept`.
-    fn resolve_if_stopped(&mut self, request: RequestId, kept: bool) {
-        if let Some(reason) = self.stop_reason() {
-            self.complete(
-                request,
-                Err(DeliveryError::NotDelivered {
-                    message: None,
-                    reason,
-                    still_queued: kept,
-                }),
-            );
-        }
+    /// its state remembered for the next `connect()`. True when it was resolved (so it must
+    /// not wait for that connection too).
+    fn resolve_if_stopped(&mut self, request: RequestId) -> bool {
+        let Some(reason) = self.stop_reason() else {
+            return false;
+        };
+        let waiting = DeliveryError::NotDelivered {
+            message: None,
+            reason,
+            still_queued: true,
+        };
+        self.complete(request, Err(waiting));
+        true
     }
 
     /// Writes `command` on the ready connection as a ticket of the ledger (or, on a backend
@@ -285,13 +287,24 @@ impl Engine {
         kind: TicketKind,
         waiters: Vec<RequestId>,
     ) {
+        self.write_frame(now, command, kind, waiters);
+    }
+
+    /// [`write`](Self::write), saying whether anything was written.
+    fn write_frame(
+        &mut self,
+        now: Instant,
+        command: Command,
+        kind: TicketKind,
+        waiters: Vec<RequestId>,
+    ) -> bool {
         let super::Phase::Ready { connection, .. } = self.phase else {
-            return;
+            return false;
         };
         let request = self.new_request();
         let encoded = match self.dialect.as_mut() {
             Some(dialect) => dialect.encode(request, &command),
-            None => return,
+            None => return false,
         };
         let text = match encoded {
             Ok(text) => text,
@@ -299,11 +312,15 @@ impl Engine {
                 // Checked before the command was taken; a dialect that disagrees with its own
                 // capabilities still resolves the wait instead of hanging it.
                 tracing::error!(%unsupported, "dialect refused a command its capabilities list");
-                let rejection = crate::dialect::Rejection {
+                let refused = DeliveryError::Rejected(crate::dialect::Rejection {
                     code: None,
                     message: unsupported.to_string(),
-                };
-                return self.complete_all(waiters, Err(DeliveryError::Rejected(rejection)));
+                });
+                if let TicketKind::Message(id) = kind {
+                    self.fail_message(id, refused.clone());
+                }
+                self.complete_all(waiters, Err(refused));
+                return false;
             }
         };
         self.actions.push_back(Action::Send { connection, text });
@@ -318,6 +335,7 @@ impl Engine {
                 self.ledger.open(request, ticket);
             }
         }
+        true
     }
 
     /// Writes every queued message, oldest first.
@@ -328,12 +346,13 @@ impl Engine {
                 conversation_id: conversation_id.clone(),
                 content: pending.content.clone(),
             };
-            self.write(now, command, TicketKind::Message(id), Vec::new());
-            self.emit(Event::Outgoing {
-                id,
-                conversation_id,
-                state: MessageState::Sent,
-            });
+            if self.write_frame(now, command, TicketKind::Message(id), Vec::new()) {
+                self.emit(Event::Outgoing {
+                    id,
+                    conversation_id,
+                    state: MessageState::Sent,
+                });
+            }
         }
     }
 }

@@ -115,6 +115,8 @@ struct Room {
     waiters: Vec<RequestId>,
     /// History past `last_seen` could not be recovered; no sync until a live message arrives.
     gap: Option<GapReason>,
+    /// How many times in a row this conversation's sync went unanswered.
+    sync_timeouts: u32,
     /// Our messages sent again after a lost acknowledgement: (content, id).
     resent: VecDeque<(String, ClientMessageId)>,
 }
@@ -130,6 +132,7 @@ impl Room {
             sync: SyncState::Live,
             waiters: Vec::new(),
             gap: None,
+            sync_timeouts: 0,
             resent: VecDeque::new(),
         }
     }
@@ -170,6 +173,9 @@ impl Room {
             SyncState::Live => Vec::new(),
         };
         let answered = synced.is_some();
+        if answered {
+            self.sync_timeouts = 0;
+        }
         let mut deliveries: Vec<Delivery> = sorted_by_creation(synced.unwrap_or_default())
             .into_iter()
             .filter_map(|message| self.deliver(message, Origin::Sync, own_user))
@@ -337,6 +343,22 @@ impl Rooms {
             room.resent.pop_front();
         }
         room.resent.push_back((content.to_owned(), id));
+    }
+
+    /// The conversation's sync went unanswered for `timeout`; after `limit` times in a row its
+    /// history is given up as a gap.
+    pub(crate) fn sync_timed_out(&mut self, conversation: &Id, limit: u32, timeout: Duration) {
+        let room = self.room_mut(conversation);
+        room.sync_timeouts += 1;
+        if room.sync_timeouts >= limit {
+            room.sync_timeouts = 0;
+            room.gap = Some(GapReason::SyncTimedOut { timeout });
+        }
+    }
+
+    /// The server refused to let us in: the conversation is no longer joined.
+    pub(crate) fn join_refused(&mut self, conversation: &Id) {
+        self.room_mut(conversation).joined = false;
     }
 
     /// The conversation's sync answer could not be received.

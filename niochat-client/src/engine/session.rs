@@ -29,14 +29,18 @@ impl Engine {
         self.auth_refreshed = false;
         self.recorder.outage_ended(now);
         let caps = self.capabilities().clone();
+        let (interval, timeout) = (self.config.ping_interval, self.config.pong_timeout);
         let mode = match (caps.keep_alive, self.server_ping) {
-            (KeepAliveMode::ClientPing | KeepAliveMode::WebSocketPing, _) => Mode::ClientPing {
-                interval: self.config.ping_interval,
-                timeout: self.config.pong_timeout,
-            },
+            (KeepAliveMode::ClientPing, _) => Mode::ClientPing { interval, timeout },
+            // A driver that cannot ping (a browser) would take every idle connection for dead.
+            (KeepAliveMode::WebSocketPing, _) if self.config.websocket_pings => {
+                Mode::ClientPing { interval, timeout }
+            }
             (KeepAliveMode::ServerPing, Some((interval, timeout))) => {
                 Mode::ServerPing { interval, timeout }
             }
+            // The server did not announce its timing: expect the configured one.
+            (KeepAliveMode::ServerPing, None) => Mode::ServerPing { interval, timeout },
             _ => Mode::Off,
         };
         self.keepalive.start(now, mode);

@@ -100,7 +100,13 @@ impl Engine {
                     return self.fail_message(id, DeliveryError::Rejected(rejection));
                 }
             },
-            Answer::History { .. } | Answer::Pong => return,
+            Answer::History { .. } | Answer::Pong => {
+                let rejection = Rejection {
+                    code: None,
+                    message: "the server answered the message with something else".into(),
+                };
+                return self.fail_message(id, DeliveryError::Rejected(rejection));
+            }
         };
         let Some(pending) = self.outbox.remove(id) else {
             return;
@@ -129,6 +135,8 @@ impl Engine {
                 let released = self.rooms.sync_failed(conversation, own_user.as_ref());
                 self.deliver_all(released);
             }
+            // Not let in: not joined again after reconnects either.
+            TicketKind::Join(conversation) => self.rooms.join_refused(conversation),
             _ => {}
         }
         self.complete_all(ticket.waiters, Err(DeliveryError::Rejected(rejection)));
@@ -200,7 +208,11 @@ impl Engine {
                 .iter_mut()
                 .find(|read| read.conversation == conversation)
             {
-                Some(newer) => newer.waiters.extend(ticket.waiters),
+                // Tickets come oldest first: a later one is the newer receipt.
+                Some(pending) => {
+                    pending.message = message;
+                    pending.waiters.extend(ticket.waiters);
+                }
                 None => self.pending_reads.push(PendingRead {
                     conversation,
                     message,

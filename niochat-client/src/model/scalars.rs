@@ -173,6 +173,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 /// Socket.IO backends' `{"text": "..."}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum Content {
     /// Plain text.
     Text(String),

@@ -76,6 +76,10 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
             }
             read = read(&mut io.live), if io.live.is_some() => io.read_burst(&mut core, read),
             Some((connection, error)) = io.failures.1.recv() => {
+                // The writer is gone: drop the socket too, so the server sees it closed now.
+                if io.live.as_ref().is_some_and(|(live, _, _)| *live == connection) {
+                    io.live = None;
+                }
                 core.transport(Instant::now(), connection, TransportEvent::Failed(error));
             }
             () = sleep_until(timer), if timer.is_some() => core.timeout(Instant::now()),

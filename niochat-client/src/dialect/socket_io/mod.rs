@@ -24,14 +24,21 @@ use super::{
     Dialect, Inbound, Protocol, Rejection, RequestId, UnknownFrame, Unsupported,
 };
 use crate::auth::{AuthToken, SecretUrl};
+use crate::engine::MAX_DURATION;
 use crate::model::{Id, Session};
 use packet::{EngineFrame, PacketType};
 
 /// The shortest ping interval believed from an open packet.
 const MIN_PING_INTERVAL_MS: u64 = 1000;
+/// The shortest ping timeout believed from an open packet.
+const MIN_PING_TIMEOUT_MS: u64 = 100;
 
 /// What one Socket.IO backend does on top of the shared protocol.
 pub trait Preset: Send + Sync + fmt::Debug + 'static {
+    /// What the preset remembers for one connection (PyTake: which joins the server
+    /// confirmed, its last error), to read acks that say nothing by themselves.
+    type State: Default + Send + 'static;
+
     /// The backend's name.
     fn name(&self) -> &'static str;
 
@@ -54,7 +61,12 @@ pub trait Preset: Send + Sync + fmt::Debug + 'static {
     fn encode(&self, command: &Command) -> Result<(&'static str, Vec<Value>), Unsupported>;
 
     /// What a server event means: `Ok(None)` for an event this preset does not know.
-    fn decode(&self, event: &str, args: &[Value]) -> Result<Option<ChatEvent>, String>;
+    fn decode(
+        &self,
+        state: &mut Self::State,
+        event: &str,
+        args: &[Value],
+    ) -> Result<Option<ChatEvent>, String>;
 
     /// The user id a pre-ack event announces (PyTake's `connected`), if this is one.
     fn user_id(&self, _event: &str, _args: &[Value]) -> Option<Id> {
@@ -62,8 +74,13 @@ pub trait Preset: Send + Sync + fmt::Debug + 'static {
     }
 
     /// What an ack's arguments say about the request `command` it answers.
-    fn answer(&self, command: CommandKind, args: Vec<Value>) -> Result<Answer, Rejection> {
-        default_answer(command, args)
+    fn answer(
+        &self,
+        _state: &mut Self::State,
+        command: &Command,
+        args: Vec<Value>,
+    ) -> Result<Answer, Rejection> {
+        default_answer(command.kind(), args)
     }
 }
 
@@ -117,12 +134,13 @@ impl<P: Preset> Protocol for SocketIo<P> {
             user_id: None,
             pending: HashMap::new(),
             attachments: 0,
+            state: P::State::default(),
         })
     }
 }
 
 /// One Socket.IO connection.
-struct SocketIoDialect<P> {
+struct SocketIoDialect<P: Preset> {
     preset: Arc<P>,
     token: Option<AuthToken>,
     /// The namespace CONNECT was acknowledged.
@@ -132,9 +150,11 @@ struct SocketIoDialect<P> {
     /// The user a pre-ack event announced.
     user_id: Option<Id>,
     /// What each ack id we sent asked for.
-    pending: HashMap<u64, CommandKind>,
+    pending: HashMap<u64, Command>,
     /// Binary attachments still to come for an unsupported binary packet.
     attachments: usize,
+    /// The preset's memory of this connection.
+    state: P::State,
 }
 
 impl<P: Preset> Dialect for SocketIoDialect<P> {
@@ -151,7 +171,9 @@ impl<P: Preset> Dialect for SocketIoDialect<P> {
         };
         match packet::engine_frame(text) {
             Ok(EngineFrame::Open(open)) => self.opened(open, text, inbound),
-            Ok(EngineFrame::Ping(payload)) => inbound.push(Inbound::Write(format!("3{payload}"))),
+            Ok(EngineFrame::Ping(payload)) => {
+                inbound.push(Inbound::Write(format!("3{payload}").into()))
+            }
             Ok(EngineFrame::Close) => inbound.push(Inbound::Closing {
                 reason: "the server closed the Engine.IO session".into(),
             }),
@@ -178,7 +200,7 @@ impl<P: Preset> Dialect for SocketIoDialect<P> {
         let mut array = Vec::with_capacity(args.len() + 1);
         array.push(Value::String(event.to_owned()));
         array.extend(args);
-        self.pending.insert(request.get(), command.kind());
+        self.pending.insert(request.get(), command.clone());
         Ok(packet::encode(
             PacketType::Event,
             self.preset.namespace(),
@@ -193,13 +215,15 @@ impl<P: Preset> SocketIoDialect<P> {
     fn opened(&mut self, open: &str, text: &str, inbound: &mut Vec<Inbound>) {
         let open: Value = serde_json::from_str(open).unwrap_or(Value::Null);
         let millis = |field: &str| open.get(field).and_then(Value::as_u64);
+        // python-engineio truncates its interval to whole seconds in this packet (a 200 ms
+        // interval is announced as 0): never wait less than a second for a ping, or a healthy
+        // server would be taken for dead. Absurdly long values are capped like settings.
+        let bounded =
+            |millis: u64, min: u64| Duration::from_millis(millis.max(min)).min(MAX_DURATION);
         match (millis("pingInterval"), millis("pingTimeout")) {
             (Some(interval), Some(timeout)) => inbound.push(Inbound::ServerPing {
-                // python-engineio truncates its interval to whole seconds in this packet (a
-                // 200 ms interval is announced as 0): never wait less than a second for a
-                // ping, or a healthy server would be taken for dead.
-                interval: Duration::from_millis(interval.max(MIN_PING_INTERVAL_MS)),
-                timeout: Duration::from_millis(timeout),
+                interval: bounded(interval, MIN_PING_INTERVAL_MS),
+                timeout: bounded(timeout, MIN_PING_TIMEOUT_MS),
             }),
             _ => inbound.push(Inbound::Malformed(DecodeError::InvalidPacket {
                 reason: "open packet without pingInterval and pingTimeout".into(),
@@ -207,12 +231,15 @@ impl<P: Preset> SocketIoDialect<P> {
             })),
         }
         let auth = self.preset.auth(self.token.as_ref());
-        inbound.push(Inbound::Write(packet::encode(
-            PacketType::Connect,
-            self.preset.namespace(),
-            None,
-            auth.as_ref(),
-        )));
+        inbound.push(Inbound::Write(
+            packet::encode(
+                PacketType::Connect,
+                self.preset.namespace(),
+                None,
+                auth.as_ref(),
+            )
+            .into(),
+        ));
     }
 
     fn packet(&mut self, packet: packet::Packet<'_>, text: &str, inbound: &mut Vec<Inbound>) {
@@ -275,7 +302,7 @@ impl<P: Preset> SocketIoDialect<P> {
                 Some(id),
                 Some(&json!([])),
             );
-            out.push(Inbound::Write(ack));
+            out.push(Inbound::Write(ack.into()));
         }
         let mut array = array.into_iter();
         let Some(Value::String(name)) = array.next() else {
@@ -287,7 +314,7 @@ impl<P: Preset> SocketIoDialect<P> {
         {
             self.user_id = Some(user_id);
         }
-        let inbound = match self.preset.decode(&name, &args) {
+        let inbound = match self.preset.decode(&mut self.state, &name, &args) {
             Ok(Some(event)) => Inbound::Event(event),
             Ok(None) => {
                 let mut raw = vec![Value::String(name.clone())];
@@ -325,7 +352,7 @@ impl<P: Preset> SocketIoDialect<P> {
         };
         out.push(Inbound::Answer {
             to: AnswerTo::Request(RequestId(id)),
-            outcome: self.preset.answer(command, args),
+            outcome: self.preset.answer(&mut self.state, &command, args),
         });
     }
 }

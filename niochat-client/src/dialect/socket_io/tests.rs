@@ -123,6 +123,11 @@ fn commands_carry_ack_ids_and_acks_answer_them() {
             .unwrap()
             .contains("typing_stop")
     );
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    read(
+        &mut dialect,
+        r#"42["joined_conversation",{"conversation_id":"c1","message":"Joined conversation c1"}]"#,
+    );
     assert_eq!(
         read(&mut dialect, "437[]"),
         [Inbound::Answer {
@@ -271,4 +276,37 @@ fn a_sub_second_interval_announced_as_zero_is_taken_as_a_second() {
             timeout: std::time::Duration::from_millis(200),
         }
     );
+}
+
+#[test]
+fn a_join_pytake_refused_resolves_with_its_error_although_it_was_acknowledged() {
+    let mut dialect = dialect();
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    dialect
+        .encode(RequestId(3), &Command::Join("c1".into()))
+        .unwrap();
+    read(
+        &mut dialect,
+        r#"42["error",{"message":"Invalid conversation_id format"}]"#,
+    );
+    let answer = read(&mut dialect, "433[]");
+    let [
+        Inbound::Answer {
+            outcome: Err(rejection),
+            ..
+        },
+    ] = &answer[..]
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(rejection.message, "Invalid conversation_id format");
+}
+
+#[test]
+fn frames_with_tokens_never_print() {
+    let mut dialect = dialect();
+    let inbound = read(&mut dialect, OPEN);
+    let printed = format!("{inbound:?}");
+    assert!(!printed.contains("jwt-secret"), "{printed}");
+    assert!(printed.contains("Frame(24 bytes)"), "{printed}");
 }
