@@ -71,7 +71,10 @@ pub async fn run() -> i32 {
     expected.push("Thanks!");
 
     let received = collect(&mut bob_inbox, expected.len()).await;
-    let rtt = alice.ping().await.map(|rtt| format!("{} µs", rtt.as_micros()));
+    let rtt = alice
+        .ping()
+        .await
+        .map(|rtt| format!("{} µs", rtt.as_micros()));
     let metrics = alice.metrics().await.expect("metrics");
     println!(
         "== alice's connection: {} reconnect(s), round trip {}, {} queued",

@@ -80,7 +80,10 @@ fn status_line(status: &Status) -> Option<String> {
         Status::GaveUp { attempts } => {
             format!("  ✗ gave up after {attempts} attempts (/reconnect to try again)")
         }
-        Status::Unauthorized => "  ✗ the server refused the credentials".to_owned(),
+        Status::Unauthorized => {
+            "  ✗ unauthorized: the token was refused again after a refresh; sign in again"
+                .to_owned()
+        }
         status => format!("  ~ {}", status.name()),
     })
 }

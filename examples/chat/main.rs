@@ -146,12 +146,18 @@ async fn connect(remote: Remote) -> i32 {
 }
 
 fn backend_for(remote: &Remote) -> Option<Backend> {
+    use niochat_client::dialect::{niochat, pytake_go};
+    let user = remote.user.as_deref().map(Into::into);
     match remote.backend.as_str() {
-        "pytake-go" => Some(Backend::PyTakeGo(
-            niochat_client::dialect::pytake_go::PyTakeGo {
-                user_id: remote.user.as_deref().map(Into::into),
-            },
-        )),
+        "pytake-go" => Some(Backend::PyTakeGo(pytake_go::PyTakeGo { user_id: user })),
+        // A NioChat conversation is its own endpoint.
+        "niochat" => {
+            let mut protocol = niochat::NioChat::new(niochat::Endpoint::Conversation(
+                remote.conversation.as_str().into(),
+            ));
+            protocol.user = user;
+            Some(Backend::NioChat(protocol))
+        }
         name => Backend::from_name(name),
     }
 }

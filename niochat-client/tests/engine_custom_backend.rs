@@ -51,9 +51,9 @@ impl Dialect for LinesDialect {
         ConnectRequest::new(SecretUrl::new(endpoint))
     }
 
-    fn on_open(&mut self) -> Vec<String> {
+    fn on_open(&mut self, inbound: &mut Vec<Inbound>) {
         let token = self.token.as_ref().map(AuthToken::expose).unwrap_or("");
-        vec![format!("auth {token}")]
+        inbound.push(Inbound::Write(format!("auth {token}").into()));
     }
 
     fn on_text(&mut self, text: &str, inbound: &mut Vec<Inbound>) {

@@ -21,12 +21,19 @@
 //! # }
 //! ```
 
+mod child;
+mod conectcrm;
 mod jwt;
+mod niochat;
 mod pytake;
+mod pytake_go;
 mod server;
 mod session;
 mod tls;
 
+pub use conectcrm::{COMPANY, ConectCrmServer};
 pub use jwt::{expired_token, token_for};
+pub use niochat::NioChatServer;
 pub use pytake::{PyTakeServer, python};
+pub use pytake_go::PyTakeGoServer;
 pub use server::{StoredMessage, TestServer};

@@ -11,8 +11,13 @@ use std::time::Instant;
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Where the Python environment for the real servers lives (the test kit looks there).
 const VENV: &str = "target/niochat-venv";
-/// The pinned packages of the real servers (python-socketio, uvicorn...).
-const REQUIREMENTS: &str = "tests/servers/requirements.txt";
+/// The pinned packages of the real Python servers (python-socketio, uvicorn, Django Channels...).
+const REQUIREMENTS: &[&str] = &[
+    "tests/servers/requirements.txt",
+    "tests/servers/niochat/requirements.txt",
+];
+/// The Node server (socket.io), installed from its lockfile.
+const NODE_SERVER: &str = "tests/servers/conectcrm";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +51,10 @@ fn test() -> ExitCode {
         (
             "install: a Python environment with the pinned real servers",
             Box::new(|_| install_python()),
+        ),
+        (
+            "install: the Node packages of the real socket.io server",
+            Box::new(|_| install_node()),
         ),
         (
             "format",
@@ -201,10 +210,16 @@ fn install_python() -> bool {
     let venv = root.join(VENV);
     let python = venv.join("bin/python");
     let stamp = venv.join(".niochat-requirements");
-    let Ok(wanted) = std::fs::read_to_string(root.join(REQUIREMENTS)) else {
-        eprintln!("{REQUIREMENTS} is missing");
-        return false;
-    };
+    let mut wanted = String::new();
+    for file in REQUIREMENTS {
+        match std::fs::read_to_string(root.join(file)) {
+            Ok(text) => wanted.push_str(&text),
+            Err(error) => {
+                eprintln!("{file}: {error}");
+                return false;
+            }
+        }
+    }
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
         println!("up to date: {}", venv.display());
         return true;
@@ -224,10 +239,34 @@ fn install_python() -> bool {
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        "-r",
-    ])
-    .arg(root.join(REQUIREMENTS));
+    ]);
+    for file in REQUIREMENTS {
+        pip.arg("-r").arg(root.join(file));
+    }
     run(pip) && std::fs::write(&stamp, wanted).is_ok()
+}
+
+/// Idempotent: `npm ci` once per version of the lockfile, recorded in a stamp beside the
+/// installed packages.
+fn install_node() -> bool {
+    let folder = workspace().join(NODE_SERVER);
+    let stamp = folder.join("node_modules/.niochat-lock");
+    let Ok(wanted) = std::fs::read_to_string(folder.join("package-lock.json")) else {
+        eprintln!("{NODE_SERVER}/package-lock.json is missing");
+        return false;
+    };
+    if std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
+        println!("up to date: {}", folder.join("node_modules").display());
+        return true;
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&folder);
+    if !run(npm) {
+        eprintln!("npm ci failed in {NODE_SERVER}: Node and npm are needed");
+        return false;
+    }
+    std::fs::write(&stamp, wanted).is_ok()
 }
 
 /// Idempotent: asks rustup only for what is missing.

@@ -238,6 +238,13 @@ impl Client {
         self.inner.shared.subscribe_events()
     }
 
+    /// Any command, resolving with the server's answer as a [`Reply`]: what the typed
+    /// methods above and the backends' own helpers (such as
+    /// [`conectcrm::Agent`](crate::dialect::conectcrm)) are built on.
+    pub async fn request(&self, command: Command) -> Result<Reply, CommandError> {
+        self.command(command).await
+    }
+
     async fn command(&self, command: Command) -> Result<Reply, CommandError> {
         let (outcome, answer) = oneshot::channel();
         self.send(Request::Command { command, outcome });

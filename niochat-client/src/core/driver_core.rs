@@ -178,6 +178,7 @@ impl ClientCore {
                     } => engine.sync(now, conversation_id, after),
                     Command::Ping => engine.ping(now),
                     Command::Presence(status) => engine.set_presence(now, status),
+                    Command::Backend(command) => engine.backend_command(now, command),
                     // Client handles send messages as `SendMessage`, which tracks their ids.
                     Command::Message { .. } => Err(crate::engine::Refused::Unsupported {
                         command: crate::dialect::CommandKind::Message,

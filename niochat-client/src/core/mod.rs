@@ -14,6 +14,7 @@
 mod builder;
 mod client;
 mod command;
+mod conectcrm;
 mod driver_core;
 mod queue;
 mod shared;
@@ -22,6 +23,7 @@ mod tokens;
 pub use builder::{BuildError, ClientBuilder, CommandInbox};
 pub use client::Client;
 pub use command::ClientCommand;
+pub use conectcrm::ConectCrmAgent;
 pub use driver_core::{ClientCore, DriverAction};
 pub use queue::Subscription;
 pub use shared::{EventStream, StatusStream};

@@ -10,6 +10,11 @@ use crate::model::{Id, PresenceStatus};
 pub struct RequestId(pub(crate) u64);
 
 impl RequestId {
+    /// An id, for driving a dialect outside the engine (the engine hands out its own).
+    pub fn new(id: u64) -> Self {
+        Self(id)
+    }
+
     /// The number behind the id.
     pub fn get(self) -> u64 {
         self.0
@@ -56,6 +61,16 @@ pub enum Command {
     Join(Id),
     /// Leave a conversation.
     Leave(Id),
+    /// A command only one backend has, typed in its module.
+    Backend(BackendCommand),
+}
+
+/// Commands only one backend has.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum BackendCommand {
+    /// ConectCRM's own requests.
+    ConectCrm(super::conectcrm::ConectCrmCommand),
 }
 
 impl Command {
@@ -70,6 +85,7 @@ impl Command {
             Command::Presence(_) => CommandKind::Presence,
             Command::Join(_) => CommandKind::Join,
             Command::Leave(_) => CommandKind::Leave,
+            Command::Backend(_) => CommandKind::Backend,
         }
     }
 }
@@ -94,6 +110,8 @@ pub enum CommandKind {
     Join,
     /// `leave`.
     Leave,
+    /// A backend's own command (`Client::request` with `Command::Backend`).
+    Backend,
 }
 
 impl CommandKind {
@@ -108,6 +126,7 @@ impl CommandKind {
             CommandKind::Presence => "set_presence",
             CommandKind::Join => "join",
             CommandKind::Leave => "leave",
+            CommandKind::Backend => "backend command",
         }
     }
 }

@@ -6,8 +6,8 @@ use web_time::Duration;
 use super::RequestId;
 use super::pytake::PyTakeEvent;
 use crate::model::{
-    ChatMessage, ErrorCode, Id, MessageStatusUpdate, PresenceUpdate, ReadReceipt, Session,
-    Timestamp, TypingUpdate,
+    ChatMessage, ErrorCode, Id, MessageDeletion, MessageStatusUpdate, PresenceUpdate, ReadReceipt,
+    Session, Timestamp, TypingUpdate,
 };
 
 /// One thing a server frame means to the engine.
@@ -141,6 +141,10 @@ impl Rejection {
 pub enum ChatEvent {
     /// A chat message.
     Message(ChatMessage),
+    /// A message changed (a reaction, an edit): the whole message as it is now.
+    MessageUpdated(ChatMessage),
+    /// A message was deleted.
+    MessageDeleted(MessageDeletion),
     /// How far a message got.
     MessageStatus(MessageStatusUpdate),
     /// Someone started or stopped typing.
@@ -166,6 +170,12 @@ pub enum ChatEvent {
 pub enum BackendEvent {
     /// PyTake's own events.
     PyTake(PyTakeEvent),
+    /// PyTake Go's own events.
+    PyTakeGo(super::pytake_go::PyTakeGoEvent),
+    /// ConectCRM's own events: tickets, notifications, contact statuses.
+    ConectCrm(super::conectcrm::ConectCrmEvent),
+    /// NioChat's own events: relays, reactions, panels, dashboards.
+    NioChat(super::niochat::NioChatEvent),
 }
 
 /// A frame of a kind this version does not know.

@@ -8,7 +8,8 @@
 //!
 //! - [`Dialect::connect_request`]: the URL and headers to open, the token where that backend
 //!   wants it (`?token=`, a Socket.IO CONNECT packet, an auth frame).
-//! - [`Dialect::on_open`]: frames to send as soon as the socket is open.
+//! - [`Dialect::on_open`]: what the socket opening means: frames to send at once (an auth
+//!   frame), or a session that is ready as soon as the socket is.
 //! - [`Dialect::on_text`]: every text frame, classified as [`Inbound`]: the session is ready,
 //!   authentication was refused, an answer to a request, a chat event, a frame the dialect
 //!   answers itself (Engine.IO's ping), a malformed or unknown frame.
@@ -20,8 +21,11 @@
 
 mod capabilities;
 mod command;
+pub mod conectcrm;
 mod inbound;
+pub mod niochat;
 pub mod pytake;
+pub mod pytake_go;
 pub mod renum;
 pub mod socket_io;
 
@@ -29,7 +33,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use capabilities::{AnswerMode, Capabilities, KeepAliveMode, RoomMode};
-pub use command::{Command, CommandKind, RequestId, Unsupported};
+pub use command::{BackendCommand, Command, CommandKind, RequestId, Unsupported};
 pub use inbound::{
     Answer, AnswerTo, BackendEvent, ChatEvent, DecodeError, Frame, Inbound, Rejection, UnknownFrame,
 };
@@ -51,9 +55,11 @@ pub trait Dialect: Send + 'static {
     /// What to open for `endpoint` (the URL the application configured).
     fn connect_request(&self, endpoint: &str) -> ConnectRequest;
 
-    /// Frames to send as soon as the socket is open.
-    fn on_open(&mut self) -> Vec<String> {
-        Vec::new()
+    /// The socket is open: append what that means to `inbound` — frames to write at once
+    /// ([`Inbound::Write`]), or [`Inbound::Ready`] for a backend without a handshake of its
+    /// own. By default, nothing: the session waits for the server.
+    fn on_open(&mut self, inbound: &mut Vec<Inbound>) {
+        let _ = inbound;
     }
 
     /// Classifies one text frame, appending what it means to `inbound`.
@@ -67,6 +73,14 @@ pub trait Dialect: Send + 'static {
     /// `command` as one text frame. `request` names it: a dialect that matches answers by ack
     /// id uses it as that id and reports the answer with [`AnswerTo::Request`].
     fn encode(&mut self, request: RequestId, command: &Command) -> Result<String, Unsupported>;
+
+    /// Whether the server answers `command` (on a backend that answers at all). A command the
+    /// server never answers is done once written, rather than waiting for an answer that
+    /// cannot come (ConectCRM's typing indicator has no ack).
+    fn expects_answer(&self, command: &Command) -> bool {
+        let _ = command;
+        true
+    }
 }
 
 /// What a driver opens: a WebSocket URL and extra handshake headers. Its `Debug` shows the
@@ -110,6 +124,12 @@ pub enum Backend {
     Renum,
     /// PyTake: Socket.IO 5 over Engine.IO 4 (python-socketio), the token in the CONNECT packet.
     PyTake,
+    /// PyTake Go: gin + gorilla, `{type, data}` envelopes, an auth frame after opening.
+    PyTakeGo(pytake_go::PyTakeGo),
+    /// ConectCRM: socket.io 4.8 in the `/atendimento` namespace, tickets as conversations.
+    ConectCrm,
+    /// NioChat (Django Channels): one endpoint per client, a DRF token in `?token=`.
+    NioChat(niochat::NioChat),
     /// Any other backend, through your own [`Protocol`].
     Custom(Arc<dyn Protocol>),
 }
@@ -120,15 +140,21 @@ impl Backend {
         match self {
             Backend::Renum => Arc::new(renum::Renum),
             Backend::PyTake => Arc::new(pytake::PyTake),
+            Backend::PyTakeGo(protocol) => Arc::new(protocol.clone()),
+            Backend::ConectCrm => Arc::new(conectcrm::ConectCrm),
+            Backend::NioChat(protocol) => Arc::new(protocol.clone()),
             Backend::Custom(protocol) => protocol.clone(),
         }
     }
 
-    /// The backend named `name` as the chat CLI spells it (`renum`, `pytake`).
+    /// The backend named `name` as the chat CLI spells it (`renum`, `pytake`, `pytake-go`,
+    /// `conectcrm`).
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "renum" | "001" => Some(Backend::Renum),
             "pytake" | "002" => Some(Backend::PyTake),
+            "pytake-go" | "003" => Some(Backend::PyTakeGo(pytake_go::PyTakeGo::default())),
+            "conectcrm" | "004" => Some(Backend::ConectCrm),
             _ => None,
         }
     }

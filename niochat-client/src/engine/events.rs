@@ -9,8 +9,8 @@ use super::errors::{DeliveryError, StopReason};
 use super::status::Status;
 use crate::dialect::{BackendEvent, DecodeError, UnknownFrame};
 use crate::model::{
-    ChatMessage, ErrorCode, Id, MessageStatusUpdate, PresenceUpdate, ReadReceipt, Session,
-    Timestamp, TypingUpdate,
+    ChatMessage, ErrorCode, Id, MessageDeletion, MessageStatusUpdate, PresenceUpdate, ReadReceipt,
+    Session, Timestamp, TypingUpdate,
 };
 
 /// The client-side id of an outgoing chat message, known before the server's id exists.
@@ -119,6 +119,9 @@ pub enum GapReason {
 pub enum Reply {
     /// The server confirmed it (or, on a backend that does not answer, it was written).
     Done,
+    /// The server confirmed it with data (a Socket.IO ack's payload, such as ConectCRM's
+    /// `{success, ticketId}`); the backend's module reads it into a typed answer.
+    Confirmed(serde_json::Value),
     /// A ping's round trip.
     Pong {
         /// How long the answer took.
@@ -146,8 +149,10 @@ pub enum Event {
         /// How it arrived.
         origin: Origin,
     },
-    /// A message delivered before arrived again with other content (an edit or a deletion).
+    /// A message delivered before arrived again with other content (an edit).
     MessageUpdated(ChatMessage),
+    /// A message was deleted.
+    MessageDeleted(MessageDeletion),
     /// How far a message got, as the backend reports it.
     MessageStatus(MessageStatusUpdate),
     /// A second stored copy of one of our own messages: the server stored it twice because

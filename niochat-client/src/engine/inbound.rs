@@ -28,7 +28,7 @@ impl Engine {
 
     /// Acts on what one frame meant. Stops early when an item ends the connection: what
     /// follows it belonged to that connection.
-    fn process(&mut self, now: Instant, inbound: &mut Vec<Inbound>) {
+    pub(super) fn process(&mut self, now: Instant, inbound: &mut Vec<Inbound>) {
         self.keepalive.activity(now);
         let connection = self.current_connection();
         for item in inbound.drain(..) {
@@ -84,6 +84,16 @@ impl Engine {
                 let own_user = self.own_user().cloned();
                 if let Some(delivery) = self.rooms.message(message, own_user.as_ref()) {
                     self.deliver(delivery);
+                }
+            }
+            ChatEvent::MessageUpdated(message) => {
+                if self.rooms.updated(&message) {
+                    self.emit(Event::MessageUpdated(message));
+                }
+            }
+            ChatEvent::MessageDeleted(deletion) => {
+                if self.rooms.deleted(&deletion) {
+                    self.emit(Event::MessageDeleted(deletion));
                 }
             }
             ChatEvent::MessageStatus(status) => self.emit(Event::MessageStatus(status)),

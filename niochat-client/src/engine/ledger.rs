@@ -22,10 +22,15 @@ pub(crate) enum TicketKind {
     Join(Id),
     Leave(Id),
     Sync(Id),
-    Read { conversation: Id, message: Id },
+    Read {
+        conversation: Id,
+        message: Id,
+    },
     Presence(PresenceStatus),
     Typing,
     Ping,
+    /// A command only this backend has.
+    Backend,
 }
 
 #[derive(Debug)]

@@ -124,7 +124,7 @@ impl Engine {
             return;
         }
         match event {
-            TransportEvent::Opened => self.socket_opened(connection),
+            TransportEvent::Opened => self.socket_opened(now, connection),
             TransportEvent::Frame(text) => self.text_frame(now, &text),
             TransportEvent::Binary(bytes) => self.binary_frame(now, &bytes),
             TransportEvent::Pong => self.keepalive.activity(now),
@@ -255,7 +255,7 @@ impl Engine {
         }
     }
 
-    fn socket_opened(&mut self, connection: ConnectionId) {
+    fn socket_opened(&mut self, now: Instant, connection: ConnectionId) {
         let Phase::Opening { deadline, .. } = self.phase else {
             return;
         };
@@ -264,14 +264,12 @@ impl Engine {
             connection,
             deadline,
         };
-        let frames = self
-            .dialect
-            .as_mut()
-            .map(|dialect| dialect.on_open())
-            .unwrap_or_default();
-        for text in frames {
-            self.actions.push_back(Action::Send { connection, text });
+        let mut inbound = std::mem::take(&mut self.inbound);
+        if let Some(dialect) = self.dialect.as_mut() {
+            dialect.on_open(&mut inbound);
         }
+        self.process(now, &mut inbound);
+        self.inbound = inbound;
     }
 
     /// The current connection or attempt failed: tidy up, then retry later or give up.

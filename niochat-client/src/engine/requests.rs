@@ -218,6 +218,16 @@ impl Engine {
         Ok(request)
     }
 
+    /// A command only this backend has (see its dialect module for typed helpers). For live
+    /// connections only.
+    pub fn backend_command(
+        &mut self,
+        now: Instant,
+        command: crate::dialect::BackendCommand,
+    ) -> Result<RequestId, Refused> {
+        self.send_live(now, Command::Backend(command), TicketKind::Backend)
+    }
+
     /// A command for live connections only.
     fn send_live(
         &mut self,
@@ -302,8 +312,11 @@ impl Engine {
             return false;
         };
         let request = self.new_request();
-        let encoded = match self.dialect.as_mut() {
-            Some(dialect) => dialect.encode(request, &command),
+        let (encoded, answered) = match self.dialect.as_mut() {
+            Some(dialect) => (
+                dialect.encode(request, &command),
+                dialect.expects_answer(&command),
+            ),
             None => return false,
         };
         let text = match encoded {
@@ -325,8 +338,7 @@ impl Engine {
         };
         self.actions.push_back(Action::Send { connection, text });
         match self.capabilities().answers {
-            AnswerMode::None => self.complete_all(waiters, Ok(Reply::Done)),
-            AnswerMode::InOrder | AnswerMode::ByAckId => {
+            AnswerMode::InOrder | AnswerMode::ByAckId if answered => {
                 let ticket = Ticket {
                     kind,
                     written_at: now,
@@ -334,6 +346,8 @@ impl Engine {
                 };
                 self.ledger.open(request, ticket);
             }
+            // Nothing will answer it: written is done.
+            _ => self.complete_all(waiters, Ok(Reply::Done)),
         }
         true
     }

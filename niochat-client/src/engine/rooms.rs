@@ -22,7 +22,7 @@ use web_time::{Duration, Instant};
 
 use super::events::{ClientMessageId, GapReason, Origin};
 use crate::dialect::RequestId;
-use crate::model::{ChatMessage, Id};
+use crate::model::{ChatMessage, Id, MessageDeletion};
 
 /// How many message ids per conversation are remembered for de-duplication.
 const REMEMBERED_IDS: usize = 2048;
@@ -322,6 +322,28 @@ impl Rooms {
                 SyncState::Live => None,
             })
             .min()
+    }
+
+    /// An update of a message (its whole new version): recorded so that the same version is
+    /// not reported twice. False for such a repeat.
+    pub(crate) fn updated(&mut self, message: &ChatMessage) -> bool {
+        let room = self.room_mut(&message.conversation_id);
+        room.seen
+            .record(&message.id, Some(fingerprint(message)))
+            .is_some()
+    }
+
+    /// A deletion: recorded so that the same deletion arriving again (a sync, a re-send) is not
+    /// reported twice. False for such a repeat.
+    pub(crate) fn deleted(&mut self, deletion: &MessageDeletion) -> bool {
+        let (Some(conversation), Some(message)) = (&deletion.conversation_id, &deletion.message)
+        else {
+            return true;
+        };
+        let room = self.room_mut(conversation);
+        room.seen
+            .record(&message.id, Some(fingerprint(message)))
+            .is_some()
     }
 
     /// Our own message, acknowledged: a sync must not deliver it back to us.

@@ -79,7 +79,12 @@ impl Engine {
             | TicketKind::Leave(_)
             | TicketKind::Read { .. }
             | TicketKind::Presence(_)
-            | TicketKind::Typing => Reply::Done,
+            | TicketKind::Typing
+            | TicketKind::Backend => match answer {
+                Answer::Done(serde_json::Value::Null) => Reply::Done,
+                Answer::Done(payload) => Reply::Confirmed(payload),
+                _ => Reply::Done,
+            },
         };
         self.complete_all(ticket.waiters, Ok(reply));
     }
@@ -138,6 +143,14 @@ impl Engine {
             // Not let in: not joined again after reconnects either.
             TicketKind::Join(conversation) => self.rooms.join_refused(conversation),
             _ => {}
+        }
+        if ticket.waiters.is_empty() {
+            // The engine's own request (a re-join, a re-announced presence): nobody waits for
+            // it, so the app hears of the refusal as a notice.
+            self.emit(Event::ServerNotice {
+                code: rejection.code.clone(),
+                message: rejection.message.clone(),
+            });
         }
         self.complete_all(ticket.waiters, Err(DeliveryError::Rejected(rejection)));
     }
@@ -220,7 +233,9 @@ impl Engine {
                 }),
             },
             TicketKind::Presence(_) => self.presence_waiters.extend(ticket.waiters),
-            TicketKind::Typing | TicketKind::Ping => self.complete_all(ticket.waiters, Err(lost())),
+            TicketKind::Typing | TicketKind::Ping | TicketKind::Backend => {
+                self.complete_all(ticket.waiters, Err(lost()))
+            }
         }
     }
 
@@ -254,7 +269,8 @@ fn fits(kind: &TicketKind, answer: &Result<Answer, Rejection>) -> bool {
             | TicketKind::Leave(_)
             | TicketKind::Read { .. }
             | TicketKind::Presence(_)
-            | TicketKind::Typing,
+            | TicketKind::Typing
+            | TicketKind::Backend,
             Ok(Answer::Done(_)),
         ) => true,
         _ => false,

@@ -32,6 +32,24 @@ pub struct ChatMessage {
     pub extra: Map<String, Value>,
 }
 
+/// A message was deleted. Backends say so in their own ways: NioChat's documented
+/// `message_deleted` event, or its real server re-sending the message with
+/// `additional_attributes.status = "deleted"` (then `message` holds it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageDeletion {
+    /// The deleted message.
+    pub message_id: Id,
+    /// Its conversation, when the backend says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<Id>,
+    /// Who deleted it, when the backend says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<Id>,
+    /// The message as last sent, when the deletion came as a re-send of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<ChatMessage>,
+}
+
 /// Someone started or stopped typing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypingUpdate {

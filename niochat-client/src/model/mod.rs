@@ -14,6 +14,7 @@ mod chat;
 mod scalars;
 
 pub use chat::{
-    ChatMessage, MessageStatusUpdate, PresenceUpdate, ReadReceipt, Session, TypingUpdate,
+    ChatMessage, MessageDeletion, MessageStatusUpdate, PresenceUpdate, ReadReceipt, Session,
+    TypingUpdate,
 };
 pub use scalars::{Content, DeliveryStatus, ErrorCode, Id, PresenceStatus, Timestamp};

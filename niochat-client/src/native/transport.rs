@@ -167,6 +167,18 @@ impl Transport {
             Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
                 closed("connection reset without a close frame")
             }
+            // A cut: the peer's TCP went away under us.
+            Some(Err(WsError::Io(error)))
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::BrokenPipe
+                        | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                closed("connection reset without a close frame")
+            }
             Some(Err(WsError::Capacity(_))) => {
                 TransportEvent::Failed(ConnectionError::new(ConnectionErrorKind::FrameTooLarge {
                     max: self.max_incoming_bytes,

@@ -139,6 +139,12 @@ impl Dialect for RenumDialect {
             Command::Presence(status) => ClientFrame::Presence(SetPresence { status }),
             Command::Join(conversation_id) => ClientFrame::Join(Join { conversation_id }),
             Command::Leave(conversation_id) => ClientFrame::Leave(Leave { conversation_id }),
+            Command::Backend(_) => {
+                return Err(Unsupported {
+                    command: CommandKind::Backend,
+                    backend: "renum",
+                });
+            }
         };
         Ok(JsonCodec.encode_client(&frame))
     }
@@ -150,11 +156,8 @@ fn classify(frame: ServerFrame) -> Inbound {
         to: AnswerTo::Oldest,
         outcome: Ok(answer),
     };
-    let done = |reply: Reply| {
-        answer(Answer::Done(
-            serde_json::to_value(reply).unwrap_or_default(),
-        ))
-    };
+    // The real server's confirmations carry nothing the client needs.
+    let done = |_: Reply| answer(Answer::Done(Value::Null));
     match frame {
         ServerFrame::Connected(connected) => Inbound::Ready(Session {
             server_time: connected.timestamp,

@@ -244,7 +244,12 @@ mod dialect {
     #[test]
     fn the_session_is_ready_on_connected_not_when_the_socket_opens() {
         let mut dialect = Renum.dialect(Some(crate::AuthToken::new("t")));
-        assert!(dialect.on_open().is_empty());
+        let mut opened = Vec::new();
+        dialect.on_open(&mut opened);
+        assert!(
+            opened.is_empty(),
+            "the session waits for the server's `connected`"
+        );
         let ready =
             read(r#"{"type":"connected","user_id":"u1","timestamp":"2025-12-07T10:00:00"}"#);
         assert!(

@@ -73,6 +73,18 @@ pub trait Preset: Send + Sync + fmt::Debug + 'static {
         None
     }
 
+    /// The event that says the session is ready, for a server that acknowledges the namespace
+    /// CONNECT before it checks the credentials (ConectCRM: `40` then `41` when refused, `40`
+    /// then `connected` when accepted). `None`: the CONNECT ack itself is the session.
+    fn ready_event(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether the server acknowledges `command` (ConectCRM's typing indicator has no ack).
+    fn expects_answer(&self, _command: &Command) -> bool {
+        true
+    }
+
     /// What an ack's arguments say about the request `command` it answers.
     fn answer(
         &self,
@@ -129,7 +141,9 @@ impl<P: Preset> Protocol for SocketIo<P> {
         Box::new(SocketIoDialect {
             preset: self.0.clone(),
             token,
+            acknowledged: false,
             ready: false,
+            session_id: None,
             early: Vec::new(),
             user_id: None,
             pending: HashMap::new(),
@@ -144,7 +158,11 @@ struct SocketIoDialect<P: Preset> {
     preset: Arc<P>,
     token: Option<AuthToken>,
     /// The namespace CONNECT was acknowledged.
+    acknowledged: bool,
+    /// The session is ready (the CONNECT ack, or the preset's ready event after it).
     ready: bool,
+    /// The sid the CONNECT ack gave.
+    session_id: Option<String>,
     /// Events that arrived before the CONNECT ack, delivered right after it.
     early: Vec<Inbound>,
     /// The user a pre-ack event announced.
@@ -193,6 +211,10 @@ impl<P: Preset> Dialect for SocketIoDialect<P> {
         } else {
             inbound.push(Inbound::Malformed(DecodeError::Binary { len: bytes.len() }));
         }
+    }
+
+    fn expects_answer(&self, command: &Command) -> bool {
+        self.preset.expects_answer(command)
     }
 
     fn encode(&mut self, request: RequestId, command: &Command) -> Result<String, Unsupported> {
@@ -251,15 +273,13 @@ impl<P: Preset> SocketIoDialect<P> {
         let data = || serde_json::from_str::<Value>(packet.data);
         match packet.kind {
             PacketType::Connect => {
-                self.ready = true;
-                let session_id = data()
+                self.acknowledged = true;
+                self.session_id = data()
                     .ok()
                     .and_then(|data| data.get("sid")?.as_str().map(str::to_owned));
-                inbound.push(Inbound::Ready(Session {
-                    session_id,
-                    ..Session::new(self.user_id.take())
-                }));
-                inbound.append(&mut self.early);
+                if self.preset.ready_event().is_none() {
+                    self.become_ready(inbound);
+                }
             }
             PacketType::ConnectError => {
                 let reason = data()
@@ -267,6 +287,13 @@ impl<P: Preset> SocketIoDialect<P> {
                     .and_then(|data| data.get("message")?.as_str().map(str::to_owned))
                     .unwrap_or_else(|| "connection refused".into());
                 inbound.push(Inbound::AuthRefused { reason });
+            }
+            // Accepted, then disconnected before the session was ready: the server's way of
+            // refusing the credentials (ConectCRM), not a hot-retry situation.
+            PacketType::Disconnect if self.acknowledged && !self.ready => {
+                inbound.push(Inbound::AuthRefused {
+                    reason: "the server disconnected the namespace right after accepting it".into(),
+                })
             }
             PacketType::Disconnect => inbound.push(Inbound::Closing {
                 reason: "the server disconnected the namespace".into(),
@@ -309,6 +336,7 @@ impl<P: Preset> SocketIoDialect<P> {
             return out.push(wrong_shape("an event must start with its name", text));
         };
         let args: Vec<Value> = array.collect();
+        let is_ready_event = self.preset.ready_event() == Some(name.as_str());
         if !self.ready
             && let Some(user_id) = self.preset.user_id(&name, &args)
         {
@@ -334,6 +362,19 @@ impl<P: Preset> SocketIoDialect<P> {
             true => out.push(inbound),
             false => self.early.push(inbound),
         }
+        if is_ready_event && self.acknowledged && !self.ready {
+            self.become_ready(out);
+        }
+    }
+
+    /// The session is ready: say so, then deliver what arrived before.
+    fn become_ready(&mut self, inbound: &mut Vec<Inbound>) {
+        self.ready = true;
+        inbound.push(Inbound::Ready(Session {
+            session_id: self.session_id.clone(),
+            ..Session::new(self.user_id.take())
+        }));
+        inbound.append(&mut self.early);
     }
 
     fn ack(
