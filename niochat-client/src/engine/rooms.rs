@@ -16,13 +16,13 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use web_time::{Duration, Instant};
 
 use super::events::{ClientMessageId, GapReason, Origin};
 use crate::dialect::RequestId;
-use crate::model::{ChatMessage, Id, MessageDeletion};
+use crate::model::{ChatMessage, Content, Id, MessageDeletion};
 
 /// How many message ids per conversation are remembered for de-duplication.
 const REMEMBERED_IDS: usize = 2048;
@@ -55,16 +55,19 @@ pub(crate) enum RejoinStep {
     },
 }
 
+/// The ids seen in a conversation, as 64-bit hashes (no copies of the ids), with a
+/// fingerprint of each message's content.
 #[derive(Debug, Default)]
 struct Seen {
-    order: VecDeque<Id>,
-    fingerprints: HashMap<Id, u64>,
+    order: VecDeque<u64>,
+    fingerprints: HashMap<u64, u64, BuildHasherDefault<Prehashed>>,
 }
 
 impl Seen {
     /// Records `id` and tells whether it is new, an update, or a duplicate (`None`).
     fn record(&mut self, id: &Id, fingerprint: Option<u64>) -> Option<bool> {
-        match self.fingerprints.get_mut(id) {
+        let id = hash_of(id);
+        match self.fingerprints.get_mut(&id) {
             Some(known) => match fingerprint {
                 Some(fingerprint) if *known == 0 => {
                     *known = fingerprint;
@@ -82,11 +85,10 @@ impl Seen {
                 {
                     self.fingerprints.remove(&oldest);
                 }
-                self.order.push_back(id.clone());
+                self.order.push_back(id);
                 // An id seen only through our own acknowledgement has no content yet: the first
                 // copy of it that arrives is a duplicate of what the app sent, not an update.
-                self.fingerprints
-                    .insert(id.clone(), fingerprint.unwrap_or(0));
+                self.fingerprints.insert(id, fingerprint.unwrap_or(0));
                 Some(true)
             }
         }
@@ -424,14 +426,55 @@ impl Rooms {
     }
 }
 
-/// A hash of everything in a message, to tell a duplicate from an update.
+/// A hash of everything in a message, to tell a duplicate from an update: its fields hashed
+/// as they are, with only the rare extra fields written out as text.
 fn fingerprint(message: &ChatMessage) -> u64 {
     let mut hasher = DefaultHasher::new();
-    serde_json::to_string(message)
-        .unwrap_or_default()
+    message.id.hash(&mut hasher);
+    message.conversation_id.hash(&mut hasher);
+    message.user_id.hash(&mut hasher);
+    match &message.content {
+        Content::Text(text) => text.hash(&mut hasher),
+        Content::Structured(value) => value.to_string().hash(&mut hasher),
+    }
+    message.role.hash(&mut hasher);
+    message
+        .created_at
+        .as_ref()
+        .map(|at| at.as_str())
         .hash(&mut hasher);
+    for (name, value) in &message.extra {
+        name.hash(&mut hasher);
+        value.to_string().hash(&mut hasher);
+    }
     // Zero means "content unknown" in `Seen`: keep real fingerprints off it.
     hasher.finish().max(1)
+}
+
+fn hash_of(id: &Id) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A hasher for keys that are hashes already.
+#[derive(Debug, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 /// Oldest first, by `created_at`, keeping the server's order among equal or unreadable times.

@@ -89,16 +89,36 @@ impl Serialize for Id {
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Number(i64),
+        // A visitor rather than an untagged enum: no buffering, one pass.
+        struct IdVisitor;
+
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = Id;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an integer id")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Id, E> {
+                Ok(Id::Text(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Id, E> {
+                Ok(Id::Text(text))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<Id, E> {
+                Ok(Id::Number(number))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<Id, E> {
+                i64::try_from(number)
+                    .map(Id::Number)
+                    .map_err(|_| E::custom("an integer id beyond i64"))
+            }
         }
-        Ok(match Repr::deserialize(deserializer)? {
-            Repr::Text(text) => Id::Text(text),
-            Repr::Number(number) => Id::Number(number),
-        })
+
+        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -171,7 +191,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// The body of a chat message: plain text (protocol 001) or a structured object such as
 /// Socket.IO backends' `{"text": "..."}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Content {
@@ -179,6 +199,17 @@ pub enum Content {
     Text(String),
     /// Any other JSON value, kept as sent.
     Structured(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for Content {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read once as a JSON value (a string costs what a `String` would), rather than
+        // buffering for an untagged enum.
+        Ok(match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Content::Text(text),
+            other => Content::Structured(other),
+        })
+    }
 }
 
 impl Content {

@@ -12,19 +12,26 @@ use crate::dialect::DecodeError;
 pub struct JsonCodec;
 
 impl JsonCodec {
-    /// Reads a server frame: what the client does with the server's text.
+    /// Reads a server frame: what the client does with the server's text. Known frames are
+    /// read straight into their types; the rest through a JSON value, kept raw.
     pub fn decode_server(&self, text: &str) -> Result<ServerFrame, DecodeError> {
-        decode_json(text, ServerFrame::from_json)
+        match ServerFrame::from_text(text) {
+            Some(read) => read.map_err(|error| invalid(error, text)),
+            None => decode_json(text, ServerFrame::from_json),
+        }
     }
 
     /// Writes a client frame.
     pub fn encode_client(&self, frame: &ClientFrame) -> String {
-        frame.to_json().to_string()
+        frame.to_text()
     }
 
     /// Reads a client frame: what a protocol-001 server does with the client's text.
     pub fn decode_client(&self, text: &str) -> Result<ClientFrame, DecodeError> {
-        decode_json(text, ClientFrame::from_json)
+        match ClientFrame::from_text(text) {
+            Some(read) => read.map_err(|error| invalid(error, text)),
+            None => decode_json(text, ClientFrame::from_json),
+        }
     }
 
     /// Writes a server frame: what a protocol-001 server sends.
@@ -41,7 +48,11 @@ fn decode_json<F>(
         reason: error.to_string(),
         raw: text.to_owned(),
     })?;
-    read(value).map_err(|error| match error {
+    read(value).map_err(|error| invalid(error, text))
+}
+
+fn invalid(error: FrameError, text: &str) -> DecodeError {
+    match error {
         FrameError::NotAnObject => DecodeError::WrongShape {
             reason: "a frame must be a JSON object".into(),
             raw: text.to_owned(),
@@ -51,5 +62,5 @@ fn decode_json<F>(
             reason,
             raw: text.to_owned(),
         },
-    })
+    }
 }

@@ -65,6 +65,45 @@ macro_rules! frame_enum {
                 }
             }
 
+            /// Reads a frame's text in one typed pass, after a scan for its `type` that
+            /// allocates nothing. `None` for anything that is not an object with a known
+            /// `type`: [`from_json`](Self::from_json) handles those, keeping them raw.
+            pub(crate) fn from_text(text: &str) -> Option<Result<Self, FrameError>> {
+                #[derive(Deserialize)]
+                struct Kind<'a> {
+                    #[serde(rename = "type", borrow, default)]
+                    kind: Option<std::borrow::Cow<'a, str>>,
+                }
+                let kind: Kind<'_> = serde_json::from_str(text).ok()?;
+                let invalid = |frame_type: &str, error: serde_json::Error| FrameError::Invalid {
+                    frame_type: frame_type.to_owned(),
+                    reason: error.to_string(),
+                };
+                Some(match kind.kind.as_deref()? {
+                    $($wire => serde_json::from_str::<$payload>(text)
+                        .map($name::$variant)
+                        .map_err(|error| invalid($wire, error)),)+
+                    _ => return None,
+                })
+            }
+
+            /// The frame as JSON text, `type` first, written in one pass.
+            pub fn to_text(&self) -> String {
+                #[derive(Serialize)]
+                struct Tagged<'a, T> {
+                    #[serde(rename = "type")]
+                    kind: &'static str,
+                    #[serde(flatten)]
+                    payload: &'a T,
+                }
+                let text = match self {
+                    $($name::$variant(payload) => serde_json::to_string(&Tagged { kind: $wire, payload }),)+
+                    $name::Unknown(raw) => Ok(raw.to_string()),
+                };
+                // Payloads are structs of strings, numbers and maps: they always serialize.
+                text.unwrap_or_else(|_| self.to_json().to_string())
+            }
+
             /// The frame as a JSON object with its `type`.
             pub fn to_json(&self) -> Value {
                 let (wire, payload) = match self {

@@ -12,6 +12,11 @@ use crate::model::{ErrorCode, Id, PresenceStatus};
 
 fn server_round_trip(wire: Value) -> ServerFrame {
     let frame = JsonCodec.decode_server(&wire.to_string()).expect("decodes");
+    assert_eq!(
+        ServerFrame::from_json(wire.clone()).expect("decodes as a value"),
+        frame,
+        "the one-pass reader and the value reader agree"
+    );
     assert_eq!(frame.to_json(), wire, "re-encodes exactly");
     assert_eq!(
         serde_json::to_value(&frame).unwrap(),
@@ -25,6 +30,8 @@ fn client_round_trip(frame: ClientFrame, wire: Value) {
     let text = JsonCodec.encode_client(&frame);
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), wire);
     assert_eq!(JsonCodec.decode_client(&text).unwrap(), frame);
+    assert_eq!(frame.to_json(), wire, "the one-pass writer and the value writer agree");
+    assert_eq!(ClientFrame::from_json(wire).unwrap(), frame);
 }
 
 #[test]
