@@ -27,6 +27,12 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// `text` as one URL path segment (or query value): everything but unreserved characters
+/// percent-encoded, so an id cannot add segments or a query to a URL.
+pub(crate) fn escape_component(text: &str) -> String {
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
+}
+
 /// A bearer token. It never prints: `Debug` shows `AuthToken(***)` and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthToken(String);

@@ -6,7 +6,7 @@ use niochat_client::dialect::conectcrm::{ConectCrm, ConectCrmEvent};
 use niochat_client::dialect::niochat::{Endpoint, NioChat, NioChatEvent};
 use niochat_client::dialect::pytake_go::{PyTakeGo, PyTakeGoEvent};
 use niochat_client::dialect::{
-    BackendEvent, ChatEvent, Command, DecodeError, Dialect, Inbound, Protocol, RequestId,
+    Answer, BackendEvent, ChatEvent, Command, DecodeError, Dialect, Inbound, Protocol, RequestId,
 };
 use niochat_client::model::Id;
 
@@ -41,6 +41,19 @@ fn niochat_opens_the_endpoint_with_its_trailing_slash_and_the_key_and_is_ready_a
         painel.connect_request("wss://h/").url.expose(),
         "wss://h/ws/painel/1/"
     );
+    // A gateway's query stays, a `ws` prefix is not doubled, ids cannot add segments.
+    assert_eq!(
+        dialect
+            .connect_request("wss://gw/niochat/ws/?apikey=k#x")
+            .url
+            .expose(),
+        "wss://gw/niochat/ws/conversations/42/?apikey=k&token=0123abcd"
+    );
+    let odd = NioChat::new(Endpoint::User(Id::from("a/b?c"))).dialect(None);
+    assert_eq!(
+        odd.connect_request("ws://h").url.expose(),
+        "ws://h/ws/user/a%2Fb%3Fc/"
+    );
 }
 
 #[test]
@@ -74,15 +87,38 @@ fn niochat_messages_deletions_reactions_relays_and_frames_without_type() {
             NioChatEvent::Reaction(_)
         )))]
     ));
-    let relay = read(
-        &mut dialect,
+    for relay in [
         r#"{"type": "message", "message": "texto simples", "sender": null, "timestamp": null}"#,
+        // A client's relay may carry an id of its own, or look stored but name a sender.
+        r#"{"type": "message", "message": {"id": 5, "content": "x"}, "sender": null, "timestamp": null}"#,
+        r#"{"type": "message", "message": {"id": 5, "conversation": 1, "content": "x"}, "sender": "agent", "timestamp": null}"#,
+    ] {
+        let relay = read(&mut dialect, relay);
+        assert!(
+            matches!(
+                &relay[..],
+                [Inbound::Event(ChatEvent::Backend(BackendEvent::NioChat(
+                    NioChatEvent::Relayed { .. }
+                )))]
+            ),
+            "{relay:?}"
+        );
+    }
+    let reaction_on_deleted = deleted.replace(
+        r#""type": "message""#,
+        r#""type": "message_updated", "action": "reaction_updated""#,
     );
     assert!(matches!(
-        &relay[..],
-        [Inbound::Event(ChatEvent::Backend(BackendEvent::NioChat(
-            NioChatEvent::Relayed { .. }
-        )))]
+        &read(&mut dialect, &reaction_on_deleted)[..],
+        [Inbound::Event(ChatEvent::MessageDeleted(_))]
+    ));
+    let reaction = stored.replace(
+        r#""type": "message""#,
+        r#""type": "message_updated", "action": "reaction_updated""#,
+    );
+    assert!(matches!(
+        &read(&mut dialect, &reaction)[..],
+        [Inbound::Event(ChatEvent::MessageUpdated(_))]
     ));
     let typing = read(
         &mut dialect,
@@ -92,9 +128,20 @@ fn niochat_messages_deletions_reactions_relays_and_frames_without_type() {
         matches!(&typing[..], [Inbound::Event(ChatEvent::Typing(t))] if t.conversation_id == Id::from(1))
     );
     assert!(
-        read(&mut dialect, r#"{"type": "pong", "timestamp": "t"}"#).is_empty(),
-        "a pong is proof of life"
+        matches!(
+            &read(&mut dialect, r#"{"type": "pong", "timestamp": "t"}"#)[..],
+            [Inbound::Answer {
+                outcome: Ok(Answer::Pong),
+                ..
+            }]
+        ),
+        "a pong answers our ping"
     );
+    assert!(dialect.expects_answer(&Command::Ping));
+    assert!(!dialect.expects_answer(&Command::Typing {
+        conversation_id: Id::from(1),
+        is_typing: true
+    }));
     let untyped = read(
         &mut dialect,
         r#"{"action": "update_conversation", "conversation": {"id": 3}}"#,
@@ -215,6 +262,31 @@ fn pytake_go_sends_its_auth_frame_is_ready_at_once_and_reads_both_vocabularies()
         &status[..],
         [Inbound::Event(ChatEvent::MessageStatus(_))]
     ));
+    // The real status names WhatsApp's id; a frame with both ids is the documented one.
+    let real_status = read(
+        &mut dialect,
+        r#"{"data":{"status":"delivered","wamid":"wamid.X"},"type":"status_update"}"#,
+    );
+    assert!(matches!(
+        &real_status[..],
+        [Inbound::Event(ChatEvent::Backend(BackendEvent::PyTakeGo(
+            PyTakeGoEvent::WhatsAppStatus { wamid, .. }
+        )))] if wamid == "wamid.X"
+    ));
+    let both = read(
+        &mut dialect,
+        r#"{"type":"status_update","data":{"message_id":"m","wamid":"w","status":"read"}}"#,
+    );
+    assert!(
+        matches!(&both[..], [Inbound::Event(ChatEvent::MessageStatus(s))] if s.message_id == Id::from("m"))
+    );
+    let both = read(
+        &mut dialect,
+        r#"{"type":"typing_start","data":{"conversation_id":"c","contact_id":"k","user_id":"u"}}"#,
+    );
+    assert!(
+        matches!(&both[..], [Inbound::Event(ChatEvent::Typing(t))] if t.user_id == Id::from("k"))
+    );
     assert!(
         dialect.encode(RequestId::new(1), &Command::Ping).is_err(),
         "nothing to send"
@@ -258,6 +330,17 @@ fn conectcrm_is_ready_on_connected_and_a_disconnect_right_after_the_ack_is_a_ref
             ConectCrmEvent::Connected { .. }
         )))
     ));
+    // The greeting may come before the CONNECT ack: ready on the ack, then.
+    let mut greeted_first = ConectCrm.dialect(Some(AuthToken::new("jwt")));
+    assert!(read(&mut greeted_first, r#"42/atendimento,["connected",{}]"#).is_empty());
+    let ready = read(&mut greeted_first, r#"40/atendimento,{"sid":"y"}"#);
+    assert!(
+        matches!(
+            &ready[..],
+            [Inbound::Ready(_), Inbound::Event(ChatEvent::Backend(_))]
+        ),
+        "{ready:?}"
+    );
     let later = read(&mut accepted, "41/atendimento,");
     assert!(
         matches!(&later[..], [Inbound::Closing { .. }]),
@@ -283,6 +366,15 @@ fn conectcrm_commands_and_both_shapes_of_its_messages() {
         !dialect.expects_answer(&typing),
         "mensagem:digitando is never acknowledged"
     );
+    let typing_frame = dialect.encode(RequestId::new(2), &typing).unwrap();
+    assert!(
+        typing_frame.starts_with(r#"42/atendimento,["mensagem:digitando""#),
+        "sent without an ack id, so no answer is waited for: {typing_frame}"
+    );
+    // An answer the engine stopped waiting for is let go, and one that comes late is no
+    // answer to anything.
+    dialect.forget(RequestId::new(1));
+    assert!(read(&mut dialect, r#"43/atendimento,1[{"success":true}]"#).is_empty());
     let stop = Command::Typing {
         conversation_id: Id::from("t-1"),
         is_typing: false,
@@ -308,6 +400,18 @@ fn conectcrm_commands_and_both_shapes_of_its_messages() {
     assert!(
         matches!(&object[..], [Inbound::Event(ChatEvent::Message(m))] if m.role.as_deref() == Some("atendente") && m.user_id.is_none())
     );
+    for numero in ["42", r#""42""#] {
+        let ticket = read(
+            &mut ready,
+            &format!(
+                r#"42/atendimento,["novo_ticket",{{"id":"t","numero":{numero},"status":"FILA"}}]"#
+            ),
+        );
+        assert!(
+            matches!(&ticket[..], [Inbound::Event(ChatEvent::Backend(BackendEvent::ConectCrm(ConectCrmEvent::NewTicket(t))))] if t.numero == Some(Id::from(42))),
+            "{ticket:?}"
+        );
+    }
     let exception = read(
         &mut ready,
         r#"42/atendimento,["exception",{"status":"error","message":"Internal server error"}]"#,

@@ -366,6 +366,10 @@ fn server_frames_reach_the_app_as_typed_events() {
     harness.receive(
         json!({"type": "typing", "user_id": "u2", "conversation_id": "c", "is_typing": true}),
     );
+    // Our own typing, echoed back by a server that relays it to the whole room: not news.
+    harness.receive(
+        json!({"type": "typing", "user_id": "42", "conversation_id": "c", "is_typing": true}),
+    );
     harness.receive(json!({"type": "read", "user_id": "u2", "conversation_id": "c", "message_id": "m1", "read_at": "2025-12-07T10:00:00Z"}));
     harness.receive(json!({"type": "presence", "user_id": "u2", "status": "busy", "timestamp": "2025-12-07T10:00:00-03:00"}));
     let kinds: Vec<&str> = harness

@@ -85,6 +85,16 @@ impl NioChatServer {
             .await
     }
 
+    /// Stops the server process (SIGSTOP): its sockets stay open and answer nothing.
+    pub fn freeze(&self) {
+        self.server.signal("-STOP");
+    }
+
+    /// Ends [`freeze`](Self::freeze).
+    pub fn thaw(&self) {
+        self.server.signal("-CONT");
+    }
+
     /// A restart on the same port.
     pub async fn restart(&self) {
         self.server.stop().await;

@@ -15,8 +15,17 @@ use serde_json::json;
 use support::{next_error, next_matching, wait_status};
 
 fn builder(server: &NioChatServer, endpoint: Endpoint, token: &str) -> ClientBuilder {
+    builder_as("agente1", server, endpoint, token)
+}
+
+fn builder_as(
+    user: &str,
+    server: &NioChatServer,
+    endpoint: Endpoint,
+    token: &str,
+) -> ClientBuilder {
     let mut protocol = NioChat::new(endpoint);
-    protocol.user = Some(Id::from("agente1"));
+    protocol.user = Some(Id::from(user));
     ClientBuilder::new(server.url())
         .backend(Backend::NioChat(protocol))
         .token(token)
@@ -32,7 +41,8 @@ async fn a_conversation_socket_carries_messages_deletions_reactions_and_typing()
     let token = server.token_for(1).await;
     let endpoint = || Endpoint::Conversation(Id::from(7));
     let (alice, mut alice_events) = support::connected(builder(&server, endpoint(), &token)).await;
-    let (_bob, mut bob_events) = support::connected(builder(&server, endpoint(), &token)).await;
+    let (bob, mut bob_events) =
+        support::connected(builder_as("agente2", &server, endpoint(), &token)).await;
 
     let stored = server
         .post_message(7, "Oi, preciso de ajuda", "customer")
@@ -67,12 +77,29 @@ async fn a_conversation_socket_carries_messages_deletions_reactions_and_typing()
         (deleted.message_id, deleted.conversation_id),
         (Id::from(id as i64), Some(Id::from(7)))
     );
+    // A reaction to a deleted message carries the message again: it stays deleted.
     server.react(7, id, "👍").await;
-    let updated = next_matching(&mut alice_events, |event| match event {
-        Event::MessageUpdated(message) => Some(message.id.clone()),
+    let reacted = next_matching(&mut alice_events, |event| match event {
+        Event::MessageDeleted(deletion) => deletion.message.clone(),
+        Event::MessageUpdated(message) => panic!("a deleted message came back: {message:?}"),
         _ => None,
-    });
-    assert_eq!(updated.await, Id::from(id as i64));
+    })
+    .await;
+    assert_eq!(
+        reacted.extra["additional_attributes"]["agent_reaction"]["emoji"],
+        "👍"
+    );
+    let kept = server.post_message(7, "Claro!", "agent").await;
+    server.react(7, kept["id"].as_u64().unwrap(), "❤").await;
+    let updated = next_matching(&mut alice_events, |event| match event {
+        Event::MessageUpdated(message) => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        (updated.id, updated.role.as_deref()),
+        (Id::from(kept["id"].as_i64().unwrap()), Some("agent"))
+    );
 
     alice
         .set_typing(7, true)
@@ -87,6 +114,13 @@ async fn a_conversation_socket_carries_messages_deletions_reactions_and_typing()
         (typing.user_id, typing.conversation_id, typing.is_typing),
         (Id::from("agente1"), Id::from(7), true)
     );
+    // The room echoes alice's typing to her too; she hears only bob's.
+    bob.set_typing(7, true).await.expect("written");
+    let heard = next_matching(&mut alice_events, |event| match event {
+        Event::Typing(typing) => Some(typing.user_id.clone()),
+        _ => None,
+    });
+    assert_eq!(heard.await, Id::from("agente2"), "not her own echo");
 }
 
 #[tokio::test]
@@ -134,11 +168,16 @@ async fn a_bad_key_is_refused_at_the_handshake_and_ends_in_unauthorized() {
         next_error(&mut events).await.kind(),
         &ConnectionErrorKind::HttpStatus(403)
     );
+    // One attempt, one with a refreshed token, then no more: no retry loop on a bad key.
+    let attempts = server.stats().await["attempts"]["/ws/user_status/"].clone();
+    assert_eq!(attempts, 2);
     let good = server.token_for(2).await;
     let (user, _events) = support::connected(builder(&server, Endpoint::UserStatus, &good)).await;
     assert_eq!(user.status(), Status::Connected);
-    // NioChat's pong carries nothing here: a ping resolves once written.
-    user.ping().await.expect("written");
+    // Here the pong carries no timestamp; it still answers the ping.
+    let rtt = user.ping().await.expect("answered");
+    assert!(rtt > Duration::ZERO);
+    assert_eq!(user.metrics().await.unwrap().rtt, Some(rtt));
 }
 
 #[tokio::test]
@@ -240,4 +279,44 @@ async fn after_a_restart_the_socket_is_back_without_any_join() {
         (message.content.text(), message.role.as_deref()),
         (Some("depois do reinício"), Some("agent"))
     );
+}
+
+#[tokio::test]
+async fn pongs_answer_pings_websocket_pings_keep_the_panel_and_a_silent_server_is_left() {
+    let server = NioChatServer::start().await;
+    let token = server.token_for(1).await;
+    let quick = |endpoint| {
+        builder(&server, endpoint, &token)
+            .keep_alive(Duration::from_millis(150), Duration::from_millis(400))
+    };
+    let (conversation, mut conversation_events) =
+        support::connected(quick(Endpoint::Conversation(Id::from(5)))).await;
+    let (painel, mut painel_events) =
+        support::connected(quick(Endpoint::Painel(Id::from(1)))).await;
+    let rtt = conversation.ping().await.expect("answered by pong");
+    assert_eq!(conversation.metrics().await.unwrap().rtt, Some(rtt));
+    // Several intervals of keep-alive on both sockets (pong frames on one, WebSocket pongs
+    // from daphne on the other, which never answers a `ping` frame): still the first
+    // connections.
+    let quiet =
+        tokio::time::timeout(Duration::from_millis(1000), next_error(&mut painel_events)).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    let stats = server.stats().await;
+    assert_eq!(stats["attempts"]["/ws/painel/1/"], 1, "{stats}");
+    assert_eq!(stats["attempts"]["/ws/conversations/5/"], 1, "{stats}");
+    // A server that stops answering (its process stopped, its sockets open) is left.
+    server.freeze();
+    for events in [&mut conversation_events, &mut painel_events] {
+        let dead = next_error(events).await;
+        assert!(
+            matches!(
+                dead.kind(),
+                ConnectionErrorKind::KeepAliveTimeout(_) | ConnectionErrorKind::AnswerOverdue(_)
+            ),
+            "{dead:?}"
+        );
+    }
+    server.thaw();
+    wait_status(&conversation, |status| *status == Status::Connected).await;
+    wait_status(&painel, |status| *status == Status::Connected).await;
 }

@@ -83,9 +83,10 @@ pub enum ConectCrmCommand {
 pub struct Ticket {
     /// The ticket (uuid). Payloads repeat it as `ticketId`, kept in `extra`.
     pub id: Id,
-    /// Its number for people.
+    /// Its number for people: a JSON number, or a string where the database's bigint
+    /// columns come through as text (both read, and compare equal).
     #[serde(default)]
-    pub numero: Option<u64>,
+    pub numero: Option<Id>,
     /// `FILA`, `EM_ATENDIMENTO`, `AGUARDANDO_CLIENTE`, `ENCERRADO`...
     #[serde(default)]
     pub status: Option<String>,

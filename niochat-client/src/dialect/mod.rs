@@ -81,6 +81,12 @@ pub trait Dialect: Send + 'static {
         let _ = command;
         true
     }
+
+    /// The engine stopped waiting for `request`'s answer (it is overdue): a dialect that
+    /// remembers requests by ack id lets it go, so a long session does not pile them up.
+    fn forget(&mut self, request: RequestId) {
+        let _ = request;
+    }
 }
 
 /// What a driver opens: a WebSocket URL and extra handshake headers. Its `Debug` shows the
@@ -148,7 +154,8 @@ impl Backend {
     }
 
     /// The backend named `name` as the chat CLI spells it (`renum`, `pytake`, `pytake-go`,
-    /// `conectcrm`).
+    /// `conectcrm`). NioChat is not among them: a name alone does not say which of its
+    /// endpoints to open, so it is built as `Backend::NioChat(NioChat::new(endpoint))`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "renum" | "001" => Some(Backend::Renum),

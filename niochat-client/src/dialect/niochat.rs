@@ -20,18 +20,20 @@
 //! - `ws/dashboard/`: the documented endpoint and its seven `{type, data}` events (the real
 //!   server has no such route: HTTP 500).
 //!
-//! Keep-alive: endpoints that answer `ping` are pinged; painel and conversas_dashboard answer
-//! nothing, so there the WebSocket's own pings are used (daphne answers them).
+//! Keep-alive: endpoints that answer `ping` are pinged, and each `pong` answers the oldest
+//! ping (a measured round trip; a ping left unanswered replaces the connection); painel and
+//! conversas_dashboard answer nothing, so there the WebSocket's own pings are used (daphne
+//! answers them).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{
-    AnswerMode, BackendEvent, Capabilities, ChatEvent, Command, CommandKind, ConnectRequest,
-    DecodeError, Dialect, Inbound, KeepAliveMode, Protocol, RequestId, RoomMode, UnknownFrame,
-    Unsupported,
+    Answer, AnswerMode, AnswerTo, BackendEvent, Capabilities, ChatEvent, Command, CommandKind,
+    ConnectRequest, DecodeError, Dialect, Inbound, KeepAliveMode, Protocol, RequestId, RoomMode,
+    UnknownFrame, Unsupported,
 };
-use crate::auth::{AuthToken, SecretUrl};
+use crate::auth::{AuthToken, SecretUrl, escape_component};
 use crate::model::{
     ChatMessage, Content, Id, MessageDeletion, PresenceStatus, PresenceUpdate, Session, Timestamp,
     TypingUpdate,
@@ -56,30 +58,33 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// The path, with the trailing slash the server requires.
+    /// The path, with the trailing slash the server requires; ids percent-encoded.
     pub fn path(&self) -> String {
+        let segment = |id: &Id| escape_component(&id.to_string());
         match self {
-            Endpoint::Conversation(id) => format!("ws/conversations/{id}/"),
-            Endpoint::Painel(id) => format!("ws/painel/{id}/"),
+            Endpoint::Conversation(id) => format!("ws/conversations/{}/", segment(id)),
+            Endpoint::Painel(id) => format!("ws/painel/{}/", segment(id)),
             Endpoint::ConversasDashboard => "ws/conversas_dashboard/".into(),
             Endpoint::UserStatus => "ws/user_status/".into(),
-            Endpoint::User(id) => format!("ws/user/{id}/"),
+            Endpoint::User(id) => format!("ws/user/{}/", segment(id)),
             Endpoint::Dashboard => "ws/dashboard/".into(),
         }
     }
 }
 
+// Pings are answered (`pong`, to the sender only), nothing else is: `expects_answer` says
+// so, and each pong answers the oldest ping, giving its round trip.
 const CONVERSATION: Capabilities = Capabilities::new(
     RoomMode::Url,
     false,
-    AnswerMode::None,
+    AnswerMode::InOrder,
     KeepAliveMode::ClientPing,
     &[CommandKind::Typing, CommandKind::Ping],
 );
 const PINGED: Capabilities = Capabilities::new(
     RoomMode::Url,
     false,
-    AnswerMode::None,
+    AnswerMode::InOrder,
     KeepAliveMode::ClientPing,
     &[CommandKind::Ping],
 );
@@ -96,7 +101,9 @@ const SILENT: Capabilities = Capabilities::new(
 pub struct NioChat {
     /// The socket to open.
     pub endpoint: Endpoint,
-    /// Who this client is, as NioChat's front end names the user in its typing frames.
+    /// Who this client is, as NioChat's front end names the user in its typing frames. It
+    /// is the session's user, so the room's echo of our own typing is not reported; without
+    /// it, our typing reaches the others with no user (an empty user id).
     pub user: Option<Id>,
 }
 
@@ -194,6 +201,24 @@ impl Stored {
         })
     }
 
+    /// The message as an event: new or updated, or deleted whatever else changed — a
+    /// reaction to a deleted message must not bring it back in an app's view.
+    fn into_event(self, updated: bool) -> ChatEvent {
+        match self.deleted_by() {
+            Some(deleted_by) => {
+                let message = self.into_message();
+                ChatEvent::MessageDeleted(MessageDeletion {
+                    message_id: message.id.clone(),
+                    conversation_id: Some(message.conversation_id.clone()),
+                    deleted_by,
+                    message: Some(message),
+                })
+            }
+            None if updated => ChatEvent::MessageUpdated(self.into_message()),
+            None => ChatEvent::Message(self.into_message()),
+        }
+    }
+
     fn into_message(self) -> ChatMessage {
         let mut extra = self.extra;
         if let Some(attributes) = self.additional_attributes {
@@ -234,9 +259,19 @@ struct NioChatDialect {
 }
 
 impl Dialect for NioChatDialect {
+    /// The server's address, then the endpoint's path, then any query the address had
+    /// (a gateway's key, say), then the token. An address given with NioChat's own `ws`
+    /// prefix (`wss://host/ws/`) does not get it twice.
     fn connect_request(&self, endpoint: &str) -> ConnectRequest {
-        let base = endpoint.split(['?', '#']).next().unwrap_or(endpoint);
-        let url = format!("{}/{}", base.trim_end_matches('/'), self.endpoint.path());
+        let endpoint = endpoint.split('#').next().unwrap_or(endpoint);
+        let (base, query) = endpoint.split_once('?').unwrap_or((endpoint, ""));
+        let base = base.trim_end_matches('/');
+        let base = base.strip_suffix("/ws").unwrap_or(base);
+        let mut url = format!("{base}/{}", self.endpoint.path());
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(query);
+        }
         ConnectRequest::new(match &self.token {
             Some(token) => SecretUrl::with_query_token(&url, "token", token),
             None => SecretUrl::new(url),
@@ -244,14 +279,18 @@ impl Dialect for NioChatDialect {
     }
 
     fn on_open(&mut self, inbound: &mut Vec<Inbound>) {
-        // No handshake of its own: an accepted socket is the session.
-        inbound.push(Inbound::Ready(Session::default()));
+        // No handshake of its own: an accepted socket is the session, ours as we named it.
+        inbound.push(Inbound::Ready(Session::new(self.user.clone())));
     }
 
     fn on_text(&mut self, text: &str, inbound: &mut Vec<Inbound>) {
         if let Some(item) = self.classify(text) {
             inbound.push(item);
         }
+    }
+
+    fn expects_answer(&self, command: &Command) -> bool {
+        matches!(command, Command::Ping)
     }
 
     fn encode(&mut self, _request: RequestId, command: &Command) -> Result<String, Unsupported> {
@@ -264,9 +303,11 @@ impl Dialect for NioChatDialect {
                     is_typing,
                 },
                 Endpoint::Conversation(here),
-            ) if conversation_id == here => {
-                Some(json!({"type": "typing", "user": self.user, "is_typing": is_typing}))
-            }
+            ) if conversation_id == here => Some(match &self.user {
+                Some(user) => json!({"type": "typing", "user": user, "is_typing": is_typing}),
+                // Relayed with `user: null`: the others see someone typing, not who.
+                None => json!({"type": "typing", "is_typing": is_typing}),
+            }),
             _ => None,
         };
         frame.map(|frame| frame.to_string()).ok_or(Unsupported {
@@ -290,12 +331,18 @@ impl NioChatDialect {
         };
         let kind = value.get("type").and_then(Value::as_str).map(str::to_owned);
         let event = match kind.as_deref() {
-            // A keep-alive answer: proof of life, nothing to tell.
-            Some("pong") => return None,
+            // The answer to our oldest ping: the server sends it to the pinger alone.
+            Some("pong") => {
+                return Some(Inbound::Answer {
+                    to: AnswerTo::Oldest,
+                    outcome: Ok(Answer::Pong),
+                });
+            }
             Some("message") => self.message(&value),
             Some("message_updated") => match value.get("message") {
-                Some(message) if message.is_object() => read::<Stored>(message.clone())
-                    .map(|stored| ChatEvent::MessageUpdated(stored.into_message())),
+                Some(message) if message.is_object() => {
+                    read::<Stored>(message.clone()).map(|stored| stored.into_event(true))
+                }
                 _ => Ok(niochat(NioChatEvent::Reaction(value.clone()))),
             },
             Some("typing") => self.typing(&value),
@@ -331,28 +378,24 @@ impl NioChatDialect {
     }
 
     /// A stored message (or its deletion), or a client's relay.
+    ///
+    /// The server broadcasts stored messages with `sender: null` and its serializer's
+    /// `id` and `conversation`; a relay carries whatever its client wrote, which may
+    /// include an `id` of its own, so only that whole shape counts as stored.
     fn message(&self, frame: &Value) -> Result<ChatEvent, String> {
         let message = frame.get("message").cloned().unwrap_or_default();
-        if message.get("id").is_none() {
+        let sender = frame.get("sender").cloned().unwrap_or_default();
+        let stored = sender.is_null()
+            && message.get("id").is_some()
+            && message.get("conversation").is_some();
+        if !stored {
             return Ok(niochat(NioChatEvent::Relayed {
                 message,
-                sender: frame.get("sender").cloned().unwrap_or_default(),
+                sender,
                 timestamp: frame.get("timestamp").cloned().unwrap_or_default(),
             }));
         }
-        let stored: Stored = read(message)?;
-        Ok(match stored.deleted_by() {
-            Some(deleted_by) => {
-                let message = stored.into_message();
-                ChatEvent::MessageDeleted(MessageDeletion {
-                    message_id: message.id.clone(),
-                    conversation_id: Some(message.conversation_id.clone()),
-                    deleted_by,
-                    message: Some(message),
-                })
-            }
-            None => ChatEvent::Message(stored.into_message()),
-        })
+        read::<Stored>(message).map(|stored| stored.into_event(false))
     }
 
     fn typing(&self, frame: &Value) -> Result<ChatEvent, String> {

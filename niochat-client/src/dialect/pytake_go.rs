@@ -86,6 +86,18 @@ pub enum PyTakeGoEvent {
     },
     /// `conversation_updated` (documented): the conversation as sent.
     ConversationUpdated(Value),
+    /// `status_update` as the real server sends it: WhatsApp's delivery status for the
+    /// WhatsApp message id `wamid`. Agent messages reach clients without their `wamid`, so
+    /// this cannot be matched to a [`ChatMessage`](crate::ChatMessage) id and is not a
+    /// [`ChatEvent::MessageStatus`]; customer messages carry theirs in `extra["wamid"]`.
+    WhatsAppStatus {
+        /// WhatsApp's message id.
+        wamid: String,
+        /// WhatsApp's status, verbatim (`sent`, `delivered`, `read`, `failed`, ...).
+        status: DeliveryStatus,
+        /// When the backend says the status changed, if it says.
+        timestamp: Option<Timestamp>,
+    },
 }
 
 /// A message as the real server sends it (`new_message`) or the document describes it.
@@ -139,8 +151,10 @@ impl From<GoMessage> for ChatMessage {
 
 #[derive(Deserialize)]
 struct StatusUpdate {
-    #[serde(alias = "wamid")]
-    message_id: Id,
+    #[serde(default)]
+    message_id: Option<Id>,
+    #[serde(default)]
+    wamid: Option<String>,
     status: DeliveryStatus,
     #[serde(default)]
     conversation_id: Option<Id>,
@@ -148,11 +162,14 @@ struct StatusUpdate {
     timestamp: Option<Timestamp>,
 }
 
+/// Typing, as documented: who types is `contact_id`, or `user_id` for an agent.
 #[derive(Deserialize)]
 struct Typing {
     conversation_id: Id,
-    #[serde(alias = "user_id")]
-    contact_id: Id,
+    #[serde(default)]
+    contact_id: Option<Id>,
+    #[serde(default)]
+    user_id: Option<Id>,
 }
 
 #[derive(Deserialize)]
@@ -236,20 +253,39 @@ fn classify(text: &str) -> Inbound {
         "new_message" | "message_received" | "message_sent" => {
             read::<GoMessage>(data).map(|message| ChatEvent::Message(message.into()))
         }
-        "status_update" | "message_status_updated" => read::<StatusUpdate>(data).map(|update| {
-            ChatEvent::MessageStatus(MessageStatusUpdate {
-                message_id: update.message_id,
-                conversation_id: update.conversation_id,
-                status: update.status,
-                timestamp: update.timestamp,
+        "status_update" | "message_status_updated" => {
+            read::<StatusUpdate>(data).and_then(|update| match update {
+                // The documented frame names our message.
+                StatusUpdate {
+                    message_id: Some(message_id),
+                    ..
+                } => Ok(ChatEvent::MessageStatus(MessageStatusUpdate {
+                    message_id,
+                    conversation_id: update.conversation_id,
+                    status: update.status,
+                    timestamp: update.timestamp,
+                })),
+                // The real one names WhatsApp's.
+                StatusUpdate {
+                    wamid: Some(wamid), ..
+                } => Ok(go(PyTakeGoEvent::WhatsAppStatus {
+                    wamid,
+                    status: update.status,
+                    timestamp: update.timestamp,
+                })),
+                _ => Err("a status update needs `message_id` or `wamid`".to_owned()),
             })
-        }),
-        "typing_start" | "typing_stop" => read::<Typing>(data).map(|typing| {
-            ChatEvent::Typing(TypingUpdate {
-                user_id: typing.contact_id,
+        }
+        "typing_start" | "typing_stop" => read::<Typing>(data).and_then(|typing| {
+            let user_id = typing
+                .contact_id
+                .or(typing.user_id)
+                .ok_or_else(|| "a typing frame needs `contact_id` or `user_id`".to_owned())?;
+            Ok(ChatEvent::Typing(TypingUpdate {
+                user_id,
                 conversation_id: typing.conversation_id,
                 is_typing: kind == "typing_start",
-            })
+            }))
         }),
         "stats_update" => read::<Stats>(data).map(|stats| {
             go(PyTakeGoEvent::Stats {

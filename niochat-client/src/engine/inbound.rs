@@ -97,6 +97,11 @@ impl Engine {
                 }
             }
             ChatEvent::MessageStatus(status) => self.emit(Event::MessageStatus(status)),
+            // Servers that relay typing to the whole room echo ours back (NioChat,
+            // ConectCRM): an app wants to see the others typing, not itself.
+            ChatEvent::Typing(typing) if Some(&typing.user_id) == self.own_user() => {
+                tracing::trace!("own typing echo");
+            }
             ChatEvent::Typing(typing) => self.emit(Event::Typing(typing)),
             ChatEvent::Read(receipt) => self.emit(Event::Read(receipt)),
             ChatEvent::Presence(presence) => self.emit(Event::Presence(presence)),

@@ -72,10 +72,14 @@ impl Ledger {
     }
 
     /// Takes every overdue ticket, oldest first.
-    pub(crate) fn take_overdue(&mut self, now: Instant, timeout: Duration) -> Vec<Ticket> {
+    pub(crate) fn take_overdue(
+        &mut self,
+        now: Instant,
+        timeout: Duration,
+    ) -> Vec<(RequestId, Ticket)> {
         let mut overdue = Vec::new();
         while self.is_overdue(now, timeout) {
-            overdue.extend(self.open.pop_first().map(|(_, ticket)| ticket));
+            overdue.extend(self.open.pop_first());
         }
         overdue
     }

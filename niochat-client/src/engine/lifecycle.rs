@@ -202,7 +202,11 @@ impl Engine {
                 return self.replace_connection(now, ConnectionErrorKind::AnswerOverdue(timeout));
             }
             AnswerMode::ByAckId => {
-                for ticket in self.ledger.take_overdue(now, timeout) {
+                for (request, ticket) in self.ledger.take_overdue(now, timeout) {
+                    // An answer that comes after all is dropped by the dialect, not matched.
+                    if let Some(dialect) = self.dialect.as_mut() {
+                        dialect.forget(request);
+                    }
                     self.ticket_expired(ticket);
                 }
             }

@@ -30,7 +30,11 @@ fn client_round_trip(frame: ClientFrame, wire: Value) {
     let text = JsonCodec.encode_client(&frame);
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), wire);
     assert_eq!(JsonCodec.decode_client(&text).unwrap(), frame);
-    assert_eq!(frame.to_json(), wire, "the one-pass writer and the value writer agree");
+    assert_eq!(
+        frame.to_json(),
+        wire,
+        "the one-pass writer and the value writer agree"
+    );
     assert_eq!(ClientFrame::from_json(wire).unwrap(), frame);
 }
 

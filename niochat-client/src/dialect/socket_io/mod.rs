@@ -142,6 +142,7 @@ impl<P: Preset> Protocol for SocketIo<P> {
             preset: self.0.clone(),
             token,
             acknowledged: false,
+            greeted: false,
             ready: false,
             session_id: None,
             early: Vec::new(),
@@ -159,6 +160,8 @@ struct SocketIoDialect<P: Preset> {
     token: Option<AuthToken>,
     /// The namespace CONNECT was acknowledged.
     acknowledged: bool,
+    /// The preset's ready event arrived (it may come before the CONNECT ack).
+    greeted: bool,
     /// The session is ready (the CONNECT ack, or the preset's ready event after it).
     ready: bool,
     /// The sid the CONNECT ack gave.
@@ -222,13 +225,22 @@ impl<P: Preset> Dialect for SocketIoDialect<P> {
         let mut array = Vec::with_capacity(args.len() + 1);
         array.push(Value::String(event.to_owned()));
         array.extend(args);
-        self.pending.insert(request.get(), command.clone());
+        // An event the server never acknowledges goes without an ack id, and nothing is
+        // remembered for it.
+        let ack_id = self.preset.expects_answer(command).then(|| {
+            self.pending.insert(request.get(), command.clone());
+            request.get()
+        });
         Ok(packet::encode(
             PacketType::Event,
             self.preset.namespace(),
-            Some(request.get()),
+            ack_id,
             Some(&Value::Array(array)),
         ))
+    }
+
+    fn forget(&mut self, request: RequestId) {
+        self.pending.remove(&request.get());
     }
 }
 
@@ -277,7 +289,7 @@ impl<P: Preset> SocketIoDialect<P> {
                 self.session_id = data()
                     .ok()
                     .and_then(|data| data.get("sid")?.as_str().map(str::to_owned));
-                if self.preset.ready_event().is_none() {
+                if self.preset.ready_event().is_none() || self.greeted {
                     self.become_ready(inbound);
                 }
             }
@@ -362,8 +374,11 @@ impl<P: Preset> SocketIoDialect<P> {
             true => out.push(inbound),
             false => self.early.push(inbound),
         }
-        if is_ready_event && self.acknowledged && !self.ready {
-            self.become_ready(out);
+        if is_ready_event && !self.ready {
+            self.greeted = true;
+            if self.acknowledged {
+                self.become_ready(out);
+            }
         }
     }
 
