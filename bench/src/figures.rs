@@ -1,0 +1,210 @@
+//! The figures, each measured in alternating rounds (which side goes first alternates too).
+
+use std::time::{Duration, Instant};
+
+use crate::raw::{self, Raw};
+use crate::report::{Better, Row};
+use crate::{BenchServer, Sizes, sdk};
+
+/// Every figure, or those named in `only` (`receive`, `sequential`, `pipelined`, `memory`,
+/// `flush`, `socket_io`).
+pub async fn run(server: &mut BenchServer, sizes: Sizes, only: &[String]) -> Vec<Row> {
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|one| one == name);
+    let mut rows = Vec::new();
+    if wanted("receive") {
+        rows.push(receive(server, sizes).await);
+    }
+    if wanted("sequential") {
+        rows.extend(sequential(server, sizes).await);
+    }
+    if wanted("pipelined") {
+        rows.push(pipelined(server, sizes, 100).await);
+        rows.push(pipelined(server, sizes, 10_000).await);
+    }
+    if wanted("memory") {
+        rows.push(crate::memory::idle(server, sizes).await);
+    }
+    if wanted("flush") {
+        rows.push(reconnect_and_flush(server, sizes).await);
+    }
+    if wanted("socket_io") {
+        rows.extend(crate::socket_io::rows(sizes).await);
+    }
+    rows
+}
+
+/// Runs `raw` and `sdk` once per round, alternating which goes first.
+async fn rounds<R, S>(sizes: Sizes, row: &mut Row, mut raw: R, mut sdk: S)
+where
+    R: AsyncFnMut() -> f64,
+    S: AsyncFnMut() -> f64,
+{
+    for round in 0..sizes.rounds {
+        if round % 2 == 0 {
+            row.raw.push(raw().await);
+            row.sdk.push(sdk().await);
+        } else {
+            row.sdk.push(sdk().await);
+            row.raw.push(raw().await);
+        }
+    }
+}
+
+async fn receive(server: &BenchServer, sizes: Sizes) -> Row {
+    let count = sizes.receive;
+    let url = server.url(&format!("blast&n={count}"));
+    let mut row = Row::new(format!("receive {count} messages"), "msg/s", Better::Higher);
+    rounds(
+        sizes,
+        &mut row,
+        async || {
+            let started = Instant::now();
+            let mut client = Raw::connect(&url).await;
+            client.receive(count).await;
+            let rate = count as f64 / started.elapsed().as_secs_f64();
+            client.close().await;
+            rate
+        },
+        async || {
+            let started = Instant::now();
+            let (client, mut events) = sdk::connected(sdk::builder(&url, 100)).await;
+            sdk::receive(&mut events, count).await;
+            let rate = count as f64 / started.elapsed().as_secs_f64();
+            client.disconnect().await;
+            rate
+        },
+    )
+    .await;
+    row
+}
+
+/// Two rows: p50 and p99 of the send → acknowledgement latency.
+async fn sequential(server: &BenchServer, sizes: Sizes) -> Vec<Row> {
+    let count = sizes.sequential;
+    let url = server.url("echo");
+    let percentile = |latencies: &mut Vec<Duration>, p: f64| {
+        latencies.sort();
+        let at = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+        latencies[at].as_secs_f64() * 1e6
+    };
+    let mut p50 = Row::new("sequential send → ack, p50", "µs", Better::Lower);
+    let mut p99 = Row::new("sequential send → ack, p99", "µs", Better::Lower);
+    for _ in 0..sizes.rounds {
+        let mut raw_latencies = {
+            let mut client = Raw::connect(&url).await;
+            let latencies = client.sequential(count).await;
+            client.close().await;
+            latencies
+        };
+        let mut sdk_latencies = {
+            let (client, _) = sdk::connected(sdk::builder(&url, 100)).await;
+            let latencies = sdk::sequential(&client, count).await;
+            client.disconnect().await;
+            latencies
+        };
+        p50.raw.push(percentile(&mut raw_latencies, 0.5));
+        p50.sdk.push(percentile(&mut sdk_latencies, 0.5));
+        p99.raw.push(percentile(&mut raw_latencies, 0.99));
+        p99.sdk.push(percentile(&mut sdk_latencies, 0.99));
+    }
+    vec![p50, p99]
+}
+
+async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize) -> Row {
+    let count = sizes.pipelined;
+    let url = server.url("echo");
+    let name = format!("{count} sends pipelined with acks, queue cap {window}");
+    let mut row = Row::new(name, "msg/s", Better::Higher);
+    rounds(
+        sizes,
+        &mut row,
+        async || {
+            let mut client = Raw::connect(&url).await;
+            let started = Instant::now();
+            client.pipelined(count, window).await;
+            let rate = count as f64 / started.elapsed().as_secs_f64();
+            client.close().await;
+            rate
+        },
+        async || {
+            let (client, _) = sdk::connected(sdk::builder(&url, window)).await;
+            let started = Instant::now();
+            sdk::pipelined(&client, count, window).await;
+            let rate = count as f64 / started.elapsed().as_secs_f64();
+            client.disconnect().await;
+            rate
+        },
+    )
+    .await;
+    row
+}
+
+/// The server comes back: how long until `flush` messages queued meanwhile are acknowledged.
+async fn reconnect_and_flush(server: &mut BenchServer, sizes: Sizes) -> Row {
+    let count = sizes.flush;
+    let url = server.url("echo");
+    let retry = Duration::from_millis(10);
+    let mut row = Row::new(
+        format!("server back → {count} queued messages acknowledged"),
+        "ms",
+        Better::Lower,
+    );
+    for _ in 0..sizes.rounds {
+        // Raw: its reconnect loop starts with the outage, its messages wait in the app.
+        server.control("stop").await;
+        let raw = tokio::spawn({
+            let url = url.clone();
+            async move { raw::reconnect_and_flush(&url, count, retry).await }
+        });
+        tokio::time::sleep(retry * 3).await;
+        server.control("start").await;
+        let back = Instant::now();
+        let done = raw.await.expect("the raw client finishes");
+        row.raw.push(done.duration_since(back).as_secs_f64() * 1e3);
+
+        // SDK: connected, then the outage; the messages wait in its queue.
+        let (client, _) =
+            sdk::connected(sdk::prompt_reconnects(sdk::builder(&url, 1000), retry)).await;
+        server.control("stop").await;
+        let sends: Vec<_> = (0..count)
+            .map(|n| {
+                let client = client.clone();
+                tokio::spawn(async move { client.send_message("c1", format!("queued {n}")).await })
+            })
+            .collect();
+        tokio::time::sleep(retry * 3).await;
+        server.control("start").await;
+        let back = Instant::now();
+        for send in sends {
+            send.await.expect("joins").expect("acknowledged");
+        }
+        row.sdk.push(back.elapsed().as_secs_f64() * 1e3);
+        client.disconnect().await;
+    }
+    row
+}
+
+/// The SDK side of one figure, three times, for a profiler.
+pub async fn profile(server: &BenchServer, figure: &str, sizes: Sizes) {
+    for _ in 0..3 {
+        match figure {
+            "pipelined" => {
+                let (client, _) = sdk::connected(sdk::builder(&server.url("echo"), 100)).await;
+                sdk::pipelined(&client, sizes.pipelined, 100).await;
+                client.disconnect().await;
+            }
+            "socket_io" => crate::socket_io::profile(sizes).await,
+            "sequential" => {
+                let (client, _) = sdk::connected(sdk::builder(&server.url("echo"), 100)).await;
+                sdk::sequential(&client, sizes.sequential).await;
+                client.disconnect().await;
+            }
+            _ => {
+                let url = server.url(&format!("blast&n={}", sizes.receive));
+                let (client, mut events) = sdk::connected(sdk::builder(&url, 100)).await;
+                sdk::receive(&mut events, sizes.receive).await;
+                client.disconnect().await;
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The same work through the SDK's public API, as an application would do it.
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use niochat_client::engine::{Jitter, ReconnectPolicy};
+use niochat_client::{Client, ClientBuilder, Event, EventStream, Status};
+
+pub fn builder(url: &str, queue: usize) -> ClientBuilder {
+    ClientBuilder::new(url).queue_capacity(queue)
+}
+
+/// A connected client and an event stream. Figures that take their answers from the send
+/// futures drop the stream (`let (client, _) = ...`), as an application that does not read
+/// events would not hold one: an unread stream keeps every event.
+pub async fn connected(builder: ClientBuilder) -> (Client, EventStream) {
+    let client = builder.build().expect("builds");
+    let events = client.events();
+    let mut statuses = client.status_changes();
+    client.connect();
+    while statuses.next().await != Some(Status::Connected) {}
+    (client, events)
+}
+
+/// Receives `count` messages.
+pub async fn receive(events: &mut EventStream, count: u64) {
+    let mut received = 0;
+    while received < count {
+        // A whole burst at once, as an app's event loop would take it.
+        for event in events.drain_ready() {
+            if let Event::Message { .. } = event {
+                received += 1;
+            }
+        }
+        if received < count
+            && let Some(Event::Message { .. }) = events.next().await
+        {
+            received += 1;
+        }
+    }
+}
+
+/// One message at a time, each waiting for its acknowledgement; the latencies.
+pub async fn sequential(client: &Client, count: usize) -> Vec<Duration> {
+    let mut latencies = Vec::with_capacity(count);
+    for n in 0..count {
+        let started = Instant::now();
+        client
+            .send_message("c1", format!("message {n}"))
+            .await
+            .expect("acknowledged");
+        latencies.push(started.elapsed());
+    }
+    latencies
+}
+
+/// `count` messages with at most `window` waiting for their acknowledgement.
+pub async fn pipelined(client: &Client, count: usize, window: usize) {
+    futures_util::stream::iter(0..count)
+        .map(|n| client.send_message("c1", format!("message {n}")))
+        .buffered(window)
+        .for_each(|ack| {
+            ack.expect("acknowledged");
+            std::future::ready(())
+        })
+        .await;
+}
+
+/// Reconnects as quickly as the raw client retries, for the reconnect-and-flush figure.
+pub fn prompt_reconnects(builder: ClientBuilder, retry: Duration) -> ClientBuilder {
+    let mut policy = ReconnectPolicy::default();
+    policy.initial_delay = retry;
+    policy.max_delay = retry;
+    policy.max_attempts = None;
+    policy.jitter = Jitter::None;
+    builder.reconnect(policy)
+}
