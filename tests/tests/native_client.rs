@@ -453,3 +453,69 @@ async fn typing_read_receipts_presence_and_pings_travel_between_real_clients() {
     assert!(rtt < support::PATIENCE);
     assert_eq!(alice.metrics().await.unwrap().rtt, Some(rtt));
 }
+
+/// Sends `count` large messages to `c1` at once, in a task of their own.
+fn send_large(
+    client: &niochat_client::Client,
+    count: usize,
+) -> tokio::task::JoinHandle<Vec<Result<niochat_client::MessageAck, CommandError>>> {
+    let client = client.clone();
+    let body = "x".repeat(200_000);
+    tokio::spawn(async move {
+        let sends = (0..count).map(|n| client.send_message("c1", format!("{n} {body}")));
+        futures_util::future::join_all(sends).await
+    })
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_stalls_no_timer_and_loses_nothing() {
+    let server = TestServer::start().await;
+    let quick = builder(&server, "alice")
+        .keep_alive(Duration::from_millis(150), Duration::from_millis(250));
+    let (alice, mut events) = connected(quick).await;
+    join(&alice, "c1").await;
+    // 12 MB for a server that reads nothing: the socket fills and writes wait, while the
+    // keep-alive goes on and finds the peer dead.
+    server.freeze();
+    let sends = send_large(&alice, 60);
+    let error = next_error(&mut events).await;
+    assert_eq!(
+        error.kind(),
+        &ConnectionErrorKind::KeepAliveTimeout(Duration::from_millis(250))
+    );
+    server.thaw();
+    for ack in sends.await.unwrap() {
+        ack.expect("acknowledged after the reconnect");
+    }
+    let stored = server.messages("c1");
+    let mut numbers: Vec<usize> = stored
+        .iter()
+        .filter_map(|message| message.content.text()?.split(' ').next()?.parse().ok())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(
+        numbers,
+        (0..60).collect::<Vec<_>>(),
+        "every message, stored"
+    );
+}
+
+#[tokio::test]
+async fn a_write_stalled_past_the_write_timeout_replaces_the_connection() {
+    let server = TestServer::start().await;
+    let (alice, mut events) = connected(builder(&server, "alice").configure(|config| {
+        // The write timeout is the connect timeout; keep-alive is left at 30 s.
+        config.connect_timeout = Duration::from_millis(300);
+    }))
+    .await;
+    join(&alice, "c1").await;
+    server.freeze();
+    let sends = send_large(&alice, 60);
+    let error = next_error(&mut events).await;
+    assert_eq!(error.kind(), &ConnectionErrorKind::Transport, "{error}");
+    server.thaw();
+    for ack in sends.await.unwrap() {
+        ack.expect("acknowledged after the reconnect");
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_channel::{mpsc, oneshot};
 use web_time::Duration;
 
-use super::command::{ClientCommand, Request};
+use super::command::{ClientCommand, MessageReply, Request};
 use super::shared::{EventStream, Shared, StatusStream};
 use crate::dialect::{Capabilities, Command};
 use crate::engine::{ClientMessageId, CommandError, MessageAck, Metrics, Refused, Reply, Status};
@@ -108,8 +108,11 @@ impl Client {
         content: impl Into<String>,
     ) -> Result<MessageAck, CommandError> {
         let (outcome, acknowledged) = oneshot::channel();
-        self.queue(conversation.into(), content.into(), Some(outcome))
-            .await?;
+        self.send(Request::SendMessage {
+            conversation: conversation.into(),
+            content: content.into(),
+            reply: MessageReply::Acknowledged(outcome),
+        });
         acknowledged
             .await
             .unwrap_or(Err(CommandError::Refused(Refused::Closed)))
@@ -122,21 +125,11 @@ impl Client {
         conversation: impl Into<Id>,
         content: impl Into<String>,
     ) -> Result<ClientMessageId, Refused> {
-        self.queue(conversation.into(), content.into(), None).await
-    }
-
-    async fn queue(
-        &self,
-        conversation: Id,
-        content: String,
-        outcome: Option<oneshot::Sender<Result<MessageAck, CommandError>>>,
-    ) -> Result<ClientMessageId, Refused> {
         let (accepted, taken) = oneshot::channel();
         self.send(Request::SendMessage {
-            conversation,
-            content,
-            accepted,
-            outcome,
+            conversation: conversation.into(),
+            content: content.into(),
+            reply: MessageReply::Queued(accepted),
         });
         taken.await.unwrap_or(Err(Refused::Closed))
     }

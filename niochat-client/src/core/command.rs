@@ -20,12 +20,21 @@ pub(crate) enum Request {
     SendMessage {
         conversation: Id,
         content: String,
-        accepted: oneshot::Sender<Result<ClientMessageId, Refused>>,
-        outcome: Option<oneshot::Sender<Result<MessageAck, CommandError>>>,
+        reply: MessageReply,
     },
     Command {
         command: Command,
         outcome: oneshot::Sender<Result<Reply, CommandError>>,
     },
     Metrics(oneshot::Sender<Metrics>),
+}
+
+/// What the handle waits for after handing over a chat message: one channel either way, so
+/// a send costs one wake-up of the application, not two.
+#[derive(Debug)]
+pub(crate) enum MessageReply {
+    /// `queue_message`: its id once queued, or why it was refused.
+    Queued(oneshot::Sender<Result<ClientMessageId, Refused>>),
+    /// `send_message`: its acknowledgement, or why not (a refusal included).
+    Acknowledged(oneshot::Sender<Result<MessageAck, CommandError>>),
 }

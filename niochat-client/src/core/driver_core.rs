@@ -12,7 +12,7 @@ use std::sync::Arc;
 use futures_channel::oneshot;
 use web_time::Instant;
 
-use super::command::{ClientCommand, Request};
+use super::command::{ClientCommand, MessageReply, Request};
 use super::shared::Shared;
 use super::tokens::{BoxFuture, TokenError, TokenProvider};
 use crate::auth::AuthToken;
@@ -151,15 +151,18 @@ impl ClientCore {
             Request::SendMessage {
                 conversation,
                 content,
-                accepted,
-                outcome,
-            } => {
-                let sent = engine.send_message(now, conversation, content);
-                if let (Ok(id), Some(outcome)) = (&sent, outcome) {
-                    self.messages.insert(*id, outcome);
+                reply,
+            } => match (engine.send_message(now, conversation, content), reply) {
+                (Ok(id), MessageReply::Acknowledged(outcome)) => {
+                    self.messages.insert(id, outcome);
                 }
-                let _ = accepted.send(sent);
-            }
+                (Err(refused), MessageReply::Acknowledged(outcome)) => {
+                    let _ = outcome.send(Err(CommandError::Refused(refused)));
+                }
+                (sent, MessageReply::Queued(accepted)) => {
+                    let _ = accepted.send(sent);
+                }
+            },
             Request::Command { command, outcome } => {
                 let taken = match command {
                     Command::Join(conversation) => engine.join(now, conversation),
@@ -216,6 +219,12 @@ impl ClientCore {
     pub fn transport(&mut self, now: Instant, connection: ConnectionId, event: TransportEvent) {
         self.now = now;
         self.engine.handle_transport(now, connection, event);
+    }
+
+    /// A text frame on `connection`, without copying it out of the driver's buffer.
+    pub fn text(&mut self, now: Instant, connection: ConnectionId, text: &str) {
+        self.now = now;
+        self.engine.handle_text(now, connection, text);
     }
 
     /// A timer is due.

@@ -23,7 +23,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::socket_io::{Preset, SocketIo, default_answer};
+use super::socket_io::{EventArgs, Preset, SocketIo, default_answer};
 use super::{
     Answer, AnswerMode, BackendCommand, BackendEvent, Capabilities, ChatEvent, Command,
     CommandKind, Dialect, KeepAliveMode, Protocol, Rejection, RoomMode, Unsupported,
@@ -302,11 +302,10 @@ impl Preset for Gateway {
         &self,
         _state: &mut (),
         event: &str,
-        args: &[Value],
+        args: EventArgs<'_>,
     ) -> Result<Option<ChatEvent>, String> {
-        let payload = args.first().cloned().unwrap_or(Value::Null);
-        let presence = |payload: Value, status: Option<PresenceStatus>| {
-            let agent: AgentPresence = read(payload)?;
+        let presence = |status: Option<PresenceStatus>| {
+            let agent: AgentPresence = args.first()?;
             Ok::<_, String>(ChatEvent::Presence(PresenceUpdate {
                 user_id: agent.user_id,
                 status: status.or(agent.status).unwrap_or(PresenceStatus::Online),
@@ -314,38 +313,38 @@ impl Preset for Gateway {
             }))
         };
         Ok(Some(match event {
-            "nova_mensagem" => ChatEvent::Message(read::<NovaMensagem>(payload)?.into()),
+            "nova_mensagem" => ChatEvent::Message(args.first::<NovaMensagem>()?.into()),
             "mensagem:digitando" => {
-                let typing: Digitando = read(payload)?;
+                let typing: Digitando = args.first()?;
                 ChatEvent::Typing(TypingUpdate {
                     user_id: typing.user_id,
                     conversation_id: typing.ticket_id,
                     is_typing: true,
                 })
             }
-            "atendente:online" => presence(payload, Some(PresenceStatus::Online))?,
-            "atendente:offline" => presence(payload, Some(PresenceStatus::Offline))?,
-            "atendente:status:atualizado" => presence(payload, None)?,
+            "atendente:online" => presence(Some(PresenceStatus::Online))?,
+            "atendente:offline" => presence(Some(PresenceStatus::Offline))?,
+            "atendente:status:atualizado" => presence(None)?,
             "exception" => ChatEvent::ServerNotice {
                 code: None,
-                message: read::<Notice>(payload)?.message.unwrap_or_default(),
+                message: args.first::<Notice>()?.message.unwrap_or_default(),
             },
             "connected" => {
-                let greeting: Greeting = read(payload)?;
+                let greeting: Greeting = args.first()?;
                 crm(ConectCrmEvent::Connected {
                     message: greeting.message,
                     client_id: greeting.client_id,
                 })
             }
-            "novo_ticket" => crm(ConectCrmEvent::NewTicket(read(payload)?)),
-            "ticket_atualizado" => crm(ConectCrmEvent::TicketUpdated(read(payload)?)),
-            "ticket:status" => crm(ConectCrmEvent::TicketStatus(read(payload)?)),
-            "ticket:atribuido" => crm(ConectCrmEvent::TicketAssigned(read(payload)?)),
-            "ticket_transferido" => crm(ConectCrmEvent::TicketTransferred(payload)),
-            "ticket_encerrado" => crm(ConectCrmEvent::TicketClosed(payload)),
-            "mensagem:nao-atribuida" => crm(ConectCrmEvent::UnassignedMessage(payload)),
+            "novo_ticket" => crm(ConectCrmEvent::NewTicket(args.first()?)),
+            "ticket_atualizado" => crm(ConectCrmEvent::TicketUpdated(args.first()?)),
+            "ticket:status" => crm(ConectCrmEvent::TicketStatus(args.first()?)),
+            "ticket:atribuido" => crm(ConectCrmEvent::TicketAssigned(args.first()?)),
+            "ticket_transferido" => crm(ConectCrmEvent::TicketTransferred(args.first()?)),
+            "ticket_encerrado" => crm(ConectCrmEvent::TicketClosed(args.first()?)),
+            "mensagem:nao-atribuida" => crm(ConectCrmEvent::UnassignedMessage(args.first()?)),
             "notificacao" => {
-                let notice: Notificacao = read(payload)?;
+                let notice: Notificacao = args.first()?;
                 crm(ConectCrmEvent::Notification {
                     tipo: notice.tipo,
                     dados: notice.dados,
@@ -353,7 +352,7 @@ impl Preset for Gateway {
                 })
             }
             "contato:status:resposta" | "contato:status:atualizado" => {
-                crm(ConectCrmEvent::ContactStatus(read(payload)?))
+                crm(ConectCrmEvent::ContactStatus(args.first()?))
             }
             _ => return Ok(None),
         }))
@@ -362,8 +361,4 @@ impl Preset for Gateway {
 
 fn crm(event: ConectCrmEvent) -> ChatEvent {
     ChatEvent::Backend(BackendEvent::ConectCrm(event))
-}
-
-fn read<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, String> {
-    serde_json::from_value(payload).map_err(|error| error.to_string())
 }

@@ -23,12 +23,13 @@ use serde_json::{Map, Value, json};
 
 use std::collections::HashSet;
 
-use super::socket_io::{Preset, SocketIo, default_answer};
+use super::socket_io::{EventArgs, Preset, SocketIo, default_answer};
 use super::{
     Answer, AnswerMode, Capabilities, ChatEvent, Command, CommandKind, Dialect, KeepAliveMode,
     Protocol, Rejection, RoomMode, Unsupported,
 };
 use crate::auth::AuthToken;
+use crate::model::extra::deserialize_with_extra;
 use crate::model::{
     ChatMessage, Content, DeliveryStatus, Id, PresenceStatus, PresenceUpdate, Timestamp,
     TypingUpdate,
@@ -98,7 +99,7 @@ pub enum PyTakeEvent {
 }
 
 /// `message:new`: a message as PyTake's REST API stores it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PyTakeMessage {
     /// The message id (uuid).
     pub id: Id,
@@ -128,6 +129,20 @@ pub struct PyTakeMessage {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+// The receive path's hot spot on PyTake: read in one pass.
+deserialize_with_extra!(
+    PyTakeMessage,
+    required: [id = "id", conversation_id = "conversation_id", content = "content"],
+    optional: [
+        direction = "direction",
+        sender_type = "sender_type",
+        sender_id = "sender_id",
+        message_type = "message_type",
+        status = "status",
+        created_at = "created_at",
+    ],
+);
 
 impl From<PyTakeMessage> for ChatMessage {
     fn from(message: PyTakeMessage) -> Self {
@@ -266,14 +281,13 @@ impl Preset for PyTakePreset {
         &self,
         state: &mut Confirmations,
         event: &str,
-        args: &[Value],
+        args: EventArgs<'_>,
     ) -> Result<Option<ChatEvent>, String> {
-        let payload = args.first().cloned().unwrap_or(Value::Null);
         Ok(Some(match event {
-            "message:new" => ChatEvent::Message(read::<PyTakeMessage>(payload)?.into()),
-            "message:status" => ChatEvent::MessageStatus(read(payload)?),
+            "message:new" => ChatEvent::Message(args.first::<PyTakeMessage>()?.into()),
+            "message:status" => ChatEvent::MessageStatus(args.first()?),
             "user_typing" => {
-                let typing: UserTyping = read(payload)?;
+                let typing: UserTyping = args.first()?;
                 ChatEvent::Typing(TypingUpdate {
                     user_id: typing.user_id,
                     conversation_id: typing.conversation_id,
@@ -281,7 +295,7 @@ impl Preset for PyTakePreset {
                 })
             }
             "user:status" => {
-                let status: UserStatus = read(payload)?;
+                let status: UserStatus = args.first()?;
                 ChatEvent::Presence(PresenceUpdate {
                     user_id: status.user_id,
                     status: status.status,
@@ -289,7 +303,7 @@ impl Preset for PyTakePreset {
                 })
             }
             "error" => {
-                let message = read::<Notice>(payload)?.message.unwrap_or_default();
+                let message = args.first::<Notice>()?.message.unwrap_or_default();
                 state.last_error = Some(message.clone());
                 ChatEvent::ServerNotice {
                     code: None,
@@ -297,14 +311,14 @@ impl Preset for PyTakePreset {
                 }
             }
             "connected" => {
-                let greeting: Greeting = read(payload)?;
+                let greeting: Greeting = args.first()?;
                 pytake(PyTakeEvent::Connected {
                     message: greeting.message,
                     user_id: greeting.user_id,
                 })
             }
             "joined_conversation" => {
-                let room: Room = read(payload)?;
+                let room: Room = args.first()?;
                 state.joined.insert(room.conversation_id.clone());
                 pytake(PyTakeEvent::JoinedConversation {
                     conversation_id: room.conversation_id,
@@ -312,18 +326,18 @@ impl Preset for PyTakePreset {
                 })
             }
             "left_conversation" => pytake(PyTakeEvent::LeftConversation {
-                conversation_id: read::<Room>(payload)?.conversation_id,
+                conversation_id: args.first::<Room>()?.conversation_id,
             }),
             "pong" => pytake(PyTakeEvent::Pong {
-                timestamp: read::<PongPayload>(payload)?.timestamp,
+                timestamp: args.first::<PongPayload>()?.timestamp,
             }),
             _ => return Ok(None),
         }))
     }
 
-    fn user_id(&self, event: &str, args: &[Value]) -> Option<Id> {
+    fn user_id(&self, event: &str, args: EventArgs<'_>) -> Option<Id> {
         match event {
-            "connected" => read::<Greeting>(args.first()?.clone()).ok()?.user_id,
+            "connected" => args.first::<Greeting>().ok()?.user_id,
             _ => None,
         }
     }
@@ -331,8 +345,4 @@ impl Preset for PyTakePreset {
 
 fn pytake(event: PyTakeEvent) -> ChatEvent {
     ChatEvent::Backend(super::BackendEvent::PyTake(event))
-}
-
-fn read<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, String> {
-    serde_json::from_value(payload).map_err(|error| error.to_string())
 }

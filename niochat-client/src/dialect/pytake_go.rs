@@ -88,7 +88,7 @@ pub enum PyTakeGoEvent {
     ConversationUpdated(Value),
     /// `status_update` as the real server sends it: WhatsApp's delivery status for the
     /// WhatsApp message id `wamid`. Agent messages reach clients without their `wamid`, so
-    /// this cannot be matched to a [`ChatMessage`](crate::ChatMessage) id and is not a
+    /// this cannot be matched to a [`ChatMessage`] id and is not a
     /// [`ChatEvent::MessageStatus`]; customer messages carry theirs in `extra["wamid"]`.
     WhatsAppStatus {
         /// WhatsApp's message id.

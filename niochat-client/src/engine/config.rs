@@ -90,6 +90,11 @@ pub struct EngineConfig {
     /// long outage of a busy conversation) while bounding what a broken or hostile server can
     /// make the client buffer. A sync answer over it becomes a history gap, not a retry loop.
     pub max_incoming_bytes: usize,
+    /// How much the native driver reads from the socket at once, in bytes (8 KiB). The read
+    /// buffer starts at this size and grows only for a frame larger than it, so it is most
+    /// of what an idle connection costs; a larger one takes a burst in fewer reads. Browsers
+    /// ignore it.
+    pub read_buffer_bytes: usize,
     /// Whether queued messages stay queued when the client stops trying (gave up, refused,
     /// disconnected) — they go out after the next `connect()` — or are dropped (true).
     pub keep_queue_when_stopped: bool,
@@ -118,6 +123,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("sync_timeout", &self.sync_timeout)
             .field("max_outgoing_bytes", &self.max_outgoing_bytes)
             .field("max_incoming_bytes", &self.max_incoming_bytes)
+            .field("read_buffer_bytes", &self.read_buffer_bytes)
             .field("keep_queue_when_stopped", &self.keep_queue_when_stopped)
             .field("websocket_pings", &self.websocket_pings)
             .finish_non_exhaustive()
@@ -140,6 +146,7 @@ impl EngineConfig {
             sync_timeout: Duration::from_secs(10),
             max_outgoing_bytes: 1 << 20,
             max_incoming_bytes: 16 << 20,
+            read_buffer_bytes: 4 << 10,
             keep_queue_when_stopped: true,
             websocket_pings: true,
             jitter_seed: 0x6e69_6f63_6861_7431,
@@ -176,6 +183,7 @@ impl EngineConfig {
             ("max_timeouts", self.max_timeouts as usize),
             ("max_outgoing_bytes", self.max_outgoing_bytes),
             ("max_incoming_bytes", self.max_incoming_bytes),
+            ("read_buffer_bytes", self.read_buffer_bytes),
         ];
         for (setting, value) in counts {
             if value == 0 {

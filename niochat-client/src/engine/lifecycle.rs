@@ -117,10 +117,7 @@ impl Engine {
         connection: ConnectionId,
         event: TransportEvent,
     ) {
-        if self.open_socket() != Some(connection)
-            && !matches!(self.phase, Phase::Opening { connection: opening, .. } if opening == connection)
-        {
-            tracing::trace!(?connection, "event of an old connection ignored");
+        if !self.is_current(connection) {
             return;
         }
         match event {
@@ -139,6 +136,23 @@ impl Engine {
             }
             TransportEvent::Failed(error) => self.connection_failed(now, error),
         }
+    }
+
+    /// A text frame on `connection`, borrowed from the driver's read buffer: the same as
+    /// [`TransportEvent::Frame`] without a copy of the text.
+    pub fn handle_text(&mut self, now: Instant, connection: ConnectionId, text: &str) {
+        if self.is_current(connection) {
+            self.text_frame(now, text);
+        }
+    }
+
+    fn is_current(&self, connection: ConnectionId) -> bool {
+        let current = self.open_socket() == Some(connection)
+            || matches!(self.phase, Phase::Opening { connection: opening, .. } if opening == connection);
+        if !current {
+            tracing::trace!(?connection, "event of an old connection ignored");
+        }
+        current
     }
 
     /// Timers: the backoff delay, the token and connect timeouts, keep-alive, answer and sync

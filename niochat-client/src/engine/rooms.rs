@@ -14,10 +14,10 @@
 //! to receive, the conversation has a history gap: it is reported, and the engine continues
 //! live rather than asking for the same answer forever.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
+use rustc_hash::FxHasher;
 use web_time::{Duration, Instant};
 
 use super::events::{ClientMessageId, GapReason, Origin};
@@ -427,9 +427,11 @@ impl Rooms {
 }
 
 /// A hash of everything in a message, to tell a duplicate from an update: its fields hashed
-/// as they are, with only the rare extra fields written out as text.
+/// as they are, with only the rare extra fields written out as text. Fx, not SipHash: this
+/// runs for every message received, and nothing here is keyed by what a peer could choose
+/// to collide (a collision would make an edit of one message look like its duplicate).
 fn fingerprint(message: &ChatMessage) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = FxHasher::default();
     message.id.hash(&mut hasher);
     message.conversation_id.hash(&mut hasher);
     message.user_id.hash(&mut hasher);
@@ -452,7 +454,7 @@ fn fingerprint(message: &ChatMessage) -> u64 {
 }
 
 fn hash_of(id: &Id) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = FxHasher::default();
     id.hash(&mut hasher);
     hasher.finish()
 }

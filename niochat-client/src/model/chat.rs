@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::extra::deserialize_with_extra;
 use super::scalars::{Content, DeliveryStatus, Id, PresenceStatus, Timestamp};
 
 /// A stored chat message.
@@ -50,91 +51,12 @@ pub struct MessageDeletion {
     pub message: Option<ChatMessage>,
 }
 
-/// Read by hand rather than with `#[serde(flatten)]`, which buffers every field before reading
-/// it: messages are the hot path of every backend.
-impl<'de> Deserialize<'de> for ChatMessage {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MessageVisitor)
-    }
-}
-
-enum Field {
-    Id,
-    ConversationId,
-    UserId,
-    Content,
-    Role,
-    CreatedAt,
-    Other(String),
-}
-
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldVisitor;
-
-        impl serde::de::Visitor<'_> for FieldVisitor {
-            type Value = Field;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a field name")
-            }
-
-            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Field, E> {
-                Ok(match name {
-                    "id" => Field::Id,
-                    "conversation_id" => Field::ConversationId,
-                    "user_id" => Field::UserId,
-                    "content" => Field::Content,
-                    "role" => Field::Role,
-                    "created_at" => Field::CreatedAt,
-                    other => Field::Other(other.to_owned()),
-                })
-            }
-        }
-
-        deserializer.deserialize_identifier(FieldVisitor)
-    }
-}
-
-struct MessageVisitor;
-
-impl<'de> serde::de::Visitor<'de> for MessageVisitor {
-    type Value = ChatMessage;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a chat message object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ChatMessage, A::Error> {
-        use serde::de::Error;
-        let (mut id, mut conversation_id, mut content) = (None, None, None);
-        let (mut user_id, mut role, mut created_at) = (None, None, None);
-        let mut extra = Map::new();
-        while let Some(field) = map.next_key::<Field>()? {
-            match field {
-                Field::Id => id = Some(map.next_value()?),
-                Field::ConversationId => conversation_id = Some(map.next_value()?),
-                Field::Content => content = Some(map.next_value()?),
-                Field::UserId => user_id = map.next_value()?,
-                Field::Role => role = map.next_value()?,
-                Field::CreatedAt => created_at = map.next_value()?,
-                Field::Other(name) => {
-                    extra.insert(name, map.next_value()?);
-                }
-            }
-        }
-        Ok(ChatMessage {
-            id: id.ok_or_else(|| A::Error::missing_field("id"))?,
-            conversation_id: conversation_id
-                .ok_or_else(|| A::Error::missing_field("conversation_id"))?,
-            user_id,
-            content: content.ok_or_else(|| A::Error::missing_field("content"))?,
-            role,
-            created_at,
-            extra,
-        })
-    }
-}
+// Messages are the hot path of every backend: read in one pass (see `extra`).
+deserialize_with_extra!(
+    ChatMessage,
+    required: [id = "id", conversation_id = "conversation_id", content = "content"],
+    optional: [user_id = "user_id", role = "role", created_at = "created_at"],
+);
 
 /// Someone started or stopped typing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@
 //! message carries beyond the common ones are kept in `extra`.
 
 mod chat;
+pub(crate) mod extra;
 mod scalars;
 
 pub use chat::{

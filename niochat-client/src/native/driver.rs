@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use web_time::Instant;
 
-use super::transport::{Reader, Socket, Transport, Writer};
+use super::transport::{Reader, Socket, Transport};
+use super::writer::Writer;
 use crate::auth::AuthToken;
 use crate::core::{BoxFuture, ClientCore, CommandInbox, DriverAction, TokenError};
 use crate::engine::{ConnectionError, ConnectionId, TransportEvent};
@@ -22,8 +22,6 @@ use crate::engine::{ConnectionError, ConnectionId, TransportEvent};
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// How many frames already waiting on the socket are read in one turn.
 const BURST: usize = 256;
-
-type Failure = (ConnectionId, ConnectionError);
 
 struct Io {
     transport: Transport,
@@ -35,11 +33,6 @@ struct Io {
     live: Option<(ConnectionId, Reader, Writer)>,
     /// Writers finishing a close handshake.
     closing: Vec<JoinHandle<()>>,
-    /// Write failures reported by writer tasks.
-    failures: (
-        mpsc::UnboundedSender<Failure>,
-        mpsc::UnboundedReceiver<Failure>,
-    ),
 }
 
 pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport: Transport) {
@@ -49,12 +42,19 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
         opening: None,
         live: None,
         closing: Vec::new(),
-        failures: mpsc::unbounded_channel(),
     };
+    let mut timer = Timer::new();
     loop {
         io.carry_out(&mut core).await;
+        io.write_now(&mut core);
         core.flush();
-        let timer = core.poll_timeout().map(tokio::time::Instant::from_std);
+        timer.arm(core.poll_timeout());
+        let (reading, writing) = (io.live.is_some(), io.writing());
+        let (reader, writer) = io
+            .live
+            .as_mut()
+            .map(|(connection, reader, writer)| ((*connection, reader), (*connection, writer)))
+            .unzip();
         tokio::select! {
             command = inbox.next() => match command {
                 Some(command) => {
@@ -74,15 +74,16 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
                 io.opening = None;
                 io.opened(&mut core, connection, opened);
             }
-            read = read(&mut io.live), if io.live.is_some() => io.read_burst(&mut core, read),
-            Some((connection, error)) = io.failures.1.recv() => {
-                // The writer is gone: drop the socket too, so the server sees it closed now.
-                if io.live.as_ref().is_some_and(|(live, _, _)| *live == connection) {
-                    io.live = None;
+            read = read(reader), if reading => io.read_burst(&mut core, read),
+            (connection, written) = write(writer), if writing => {
+                if let Err(error) = written {
+                    io.write_failed(&mut core, connection, error);
                 }
-                core.transport(Instant::now(), connection, TransportEvent::Failed(error));
             }
-            () = sleep_until(timer), if timer.is_some() => core.timeout(Instant::now()),
+            () = &mut timer.sleep, if timer.armed.is_some() => {
+                timer.armed = None;
+                core.timeout(Instant::now());
+            }
         }
     }
     core.shutdown(Instant::now());
@@ -105,11 +106,11 @@ impl Io {
                     self.opening =
                         Some((connection, Box::pin(self.transport.clone().open(request))));
                 }
-                DriverAction::Send { connection, text } => match &self.live {
+                DriverAction::Send { connection, text } => match &mut self.live {
                     Some((live, _, writer)) if *live == connection => writer.send(text),
                     _ => tracing::trace!(?connection, "frame for a closed connection dropped"),
                 },
-                DriverAction::PingSocket { connection } => match &self.live {
+                DriverAction::PingSocket { connection } => match &mut self.live {
                     Some((live, _, writer)) if *live == connection => writer.ping(),
                     _ => {}
                 },
@@ -134,8 +135,7 @@ impl Io {
     ) {
         let event = match opened {
             Ok(socket) => {
-                let failures = self.failures.0.clone();
-                let (reader, writer) = self.transport.split(connection, socket, failures);
+                let (reader, writer) = self.transport.split(socket);
                 self.live = Some((connection, reader, writer));
                 TransportEvent::Opened
             }
@@ -154,7 +154,9 @@ impl Io {
                 return;
             };
             let connection = *connection;
-            if let Some(event) = self.transport.read_event(read) {
+            if let Some(Ok(Message::Text(text))) = &read {
+                core.text(now, connection, text.as_str());
+            } else if let Some(event) = self.transport.read_event(read) {
                 if matches!(
                     event,
                     TransportEvent::Closed { .. } | TransportEvent::Failed(_)
@@ -170,6 +172,40 @@ impl Io {
                 next = reader.next().now_or_never();
             }
         }
+    }
+
+    fn writing(&self) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|(_, _, writer)| writer.busy())
+    }
+
+    /// Writes what the socket takes without waiting; the rest waits in the loop.
+    fn write_now(&mut self, core: &mut ClientCore) {
+        if let Some((connection, _, writer)) = &mut self.live
+            && writer.busy()
+            && let Err(error) = writer.write_now()
+        {
+            let connection = *connection;
+            self.write_failed(core, connection, error);
+        }
+    }
+
+    /// The socket cannot be written: drop it too, so the server sees it closed now.
+    fn write_failed(
+        &mut self,
+        core: &mut ClientCore,
+        connection: ConnectionId,
+        error: ConnectionError,
+    ) {
+        if self
+            .live
+            .as_ref()
+            .is_some_and(|(live, _, _)| *live == connection)
+        {
+            self.live = None;
+        }
+        core.transport(Instant::now(), connection, TransportEvent::Failed(error));
     }
 
     fn close(&mut self, connection: ConnectionId, code: u16, reason: String) {
@@ -206,18 +242,49 @@ async fn wait<T>(pending: &mut Option<(ConnectionId, BoxFuture<T>)>) -> (Connect
     }
 }
 
-async fn read(
-    live: &mut Option<(ConnectionId, Reader, Writer)>,
-) -> Option<Result<Message, WsError>> {
-    match live {
-        Some((_, reader, _)) => reader.next().await,
+async fn write(
+    writer: Option<(ConnectionId, &mut Writer)>,
+) -> (ConnectionId, Result<(), ConnectionError>) {
+    match writer {
+        Some((connection, writer)) => (connection, writer.written().await),
         None => std::future::pending().await,
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
+async fn read(reader: Option<(ConnectionId, &mut Reader)>) -> Option<Result<Message, WsError>> {
+    match reader {
+        Some((_, reader)) => reader.next().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The core's timer, as one tokio sleep kept across turns. The core's deadline moves with
+/// every frame (keep-alive counts from the last one); re-registering a timer each time would
+/// cost more than the frame. A later deadline leaves the sleep as it is: it wakes early,
+/// once, and the core (called early, which is harmless) gives the new deadline.
+struct Timer {
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    armed: Option<Instant>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Self {
+            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            armed: None,
+        }
+    }
+
+    fn arm(&mut self, deadline: Option<Instant>) {
+        match (deadline, self.armed) {
+            (None, _) => self.armed = None,
+            (Some(deadline), Some(armed)) if armed <= deadline => {}
+            (Some(deadline), _) => {
+                self.sleep
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(deadline));
+                self.armed = Some(deadline);
+            }
+        }
     }
 }

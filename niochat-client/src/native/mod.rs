@@ -6,6 +6,7 @@
 
 mod driver;
 mod transport;
+mod writer;
 
 use crate::core::{BuildError, Client, ClientBuilder};
 
@@ -18,6 +19,7 @@ impl ClientBuilder {
         let config = self.config();
         let transport = transport::Transport::new(
             config.max_incoming_bytes,
+            config.read_buffer_bytes,
             config.connect_timeout,
             &self.extra_roots,
         )?;

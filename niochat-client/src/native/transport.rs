@@ -2,30 +2,26 @@
 //! tokio-tungstenite, and turning what happens on them into the engine's transport events.
 //!
 //! Opening is done in steps (resolve, connect, TLS and WebSocket handshake) so that each
-//! failure gets its own kind: DNS, refused, TLS, HTTP status. Writing happens in a task of
-//! its own per connection, fed by a channel, so that the driver loop never waits on a socket:
-//! a peer that stops reading cannot stall the keep-alive timer that is meant to detect it.
-//! The writer sends every frame waiting in its channel before flushing once.
+//! failure gets its own kind: DNS, refused, TLS, HTTP status. Writing is the
+//! [`Writer`](super::writer::Writer)'s.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+use super::writer::Writer;
 use crate::core::BuildError;
 use crate::dialect::ConnectRequest;
-use crate::engine::{ConnectionError, ConnectionErrorKind, ConnectionId, Detail, TransportEvent};
+use crate::engine::{ConnectionError, ConnectionErrorKind, Detail, TransportEvent};
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) type Reader = SplitStream<Socket>;
@@ -34,6 +30,7 @@ pub(crate) type Reader = SplitStream<Socket>;
 #[derive(Clone)]
 pub(crate) struct Transport {
     max_incoming_bytes: usize,
+    read_buffer_bytes: usize,
     write_timeout: Duration,
     /// Private roots, when the application added some; otherwise the process-wide default.
     tls: Option<Arc<rustls::ClientConfig>>,
@@ -43,6 +40,7 @@ impl Transport {
     /// A transport trusting the webpki roots plus `extra_roots` (DER certificates).
     pub(crate) fn new(
         max_incoming_bytes: usize,
+        read_buffer_bytes: usize,
         write_timeout: Duration,
         extra_roots: &[Vec<u8>],
     ) -> Result<Self, BuildError> {
@@ -52,6 +50,7 @@ impl Transport {
         };
         Ok(Self {
             max_incoming_bytes,
+            read_buffer_bytes,
             write_timeout,
             tls,
         })
@@ -88,7 +87,10 @@ impl Transport {
             .await
             .map_err(|error| failed(ConnectionErrorKind::Refused, error.to_string()))?;
         let _ = stream.set_nodelay(true);
+        // tungstenite zero-fills its whole read buffer before each read: its size is both
+        // what an idle connection keeps resident and the most one read takes.
         let config = WebSocketConfig::default()
+            .read_buffer_size(self.read_buffer_bytes)
             .max_message_size(Some(self.max_incoming_bytes))
             .max_frame_size(Some(self.max_incoming_bytes));
         let connector = match (secure, self.tls) {
@@ -126,20 +128,10 @@ impl Transport {
         }
     }
 
-    /// Splits an open socket: the reader for the driver loop, a writer task fed by the
-    /// returned channel. Write failures are reported on `failures`.
-    pub(crate) fn split(
-        &self,
-        connection: ConnectionId,
-        socket: Socket,
-        failures: mpsc::UnboundedSender<(ConnectionId, ConnectionError)>,
-    ) -> (Reader, Writer) {
+    /// Splits an open socket: the reader and the writer, both for the driver loop.
+    pub(crate) fn split(&self, socket: Socket) -> (Reader, Writer) {
         let (sink, reader) = socket.split();
-        let (frames, queue) = mpsc::unbounded_channel();
-        let task = tokio::spawn(write_loop(sink, queue, self.write_timeout, move |error| {
-            let _ = failures.send((connection, error));
-        }));
-        (reader, Writer { frames, task })
+        (reader, Writer::new(sink, self.write_timeout))
     }
 
     /// What a frame read from the socket means for the engine. `None`: nothing (control frames).
@@ -189,72 +181,6 @@ impl Transport {
                 Detail(error.to_string()),
             )),
         })
-    }
-}
-
-/// The sending half of one connection.
-pub(crate) struct Writer {
-    frames: mpsc::UnboundedSender<Message>,
-    task: JoinHandle<()>,
-}
-
-impl Writer {
-    pub(crate) fn send(&self, text: String) {
-        let _ = self.frames.send(Message::text(text));
-    }
-
-    pub(crate) fn ping(&self) {
-        let _ = self.frames.send(Message::Ping(Vec::new().into()));
-    }
-
-    /// Sends a close frame and lets the task finish; the handle resolves when it has.
-    pub(crate) fn close(self, code: u16, reason: String) -> JoinHandle<()> {
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.into(),
-        };
-        let _ = self.frames.send(Message::Close(Some(frame)));
-        self.task
-    }
-}
-
-/// Writes every frame waiting in the channel, then flushes once: one write system call per
-/// burst instead of one per frame.
-async fn write_loop(
-    mut sink: SplitSink<Socket, Message>,
-    mut queue: mpsc::UnboundedReceiver<Message>,
-    write_timeout: Duration,
-    fail: impl Fn(ConnectionError),
-) {
-    let mut batch = Vec::new();
-    while queue.recv_many(&mut batch, 1024).await > 0 {
-        let closing = batch
-            .iter()
-            .any(|message| matches!(message, Message::Close(_)));
-        let write = async {
-            for message in batch.drain(..) {
-                sink.feed(message).await?;
-            }
-            sink.flush().await
-        };
-        match tokio::time::timeout(write_timeout, write).await {
-            Ok(Ok(())) if closing => return,
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                let error = ConnectionError::with_source(
-                    ConnectionErrorKind::Transport,
-                    Detail(error.to_string()),
-                );
-                return fail(error);
-            }
-            Err(_) => {
-                let detail = Detail(format!("a write took longer than {write_timeout:?}"));
-                return fail(ConnectionError::with_source(
-                    ConnectionErrorKind::Transport,
-                    detail,
-                ));
-            }
-        }
     }
 }
 

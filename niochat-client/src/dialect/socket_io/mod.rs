@@ -10,12 +10,16 @@
 //! What differs per backend — the namespace, which events the commands become, what each
 //! server event means — is a [`Preset`]; [`PyTake`](super::pytake::PyTake) is one.
 
+mod args;
 mod packet;
+
+pub use args::EventArgs;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use web_time::Duration;
 
@@ -65,11 +69,11 @@ pub trait Preset: Send + Sync + fmt::Debug + 'static {
         &self,
         state: &mut Self::State,
         event: &str,
-        args: &[Value],
+        args: EventArgs<'_>,
     ) -> Result<Option<ChatEvent>, String>;
 
     /// The user id a pre-ack event announces (PyTake's `connected`), if this is one.
-    fn user_id(&self, _event: &str, _args: &[Value]) -> Option<Id> {
+    fn user_id(&self, _event: &str, _args: EventArgs<'_>) -> Option<Id> {
         None
     }
 
@@ -310,9 +314,9 @@ impl<P: Preset> SocketIoDialect<P> {
             PacketType::Disconnect => inbound.push(Inbound::Closing {
                 reason: "the server disconnected the namespace".into(),
             }),
-            PacketType::Event => match data() {
-                Ok(Value::Array(array)) => self.event(array, packet.ack_id, text, inbound),
-                _ => inbound.push(wrong_shape("an event must be a JSON array", text)),
+            PacketType::Event => match serde_json::from_str::<Vec<&RawValue>>(packet.data) {
+                Ok(array) => self.event(&array, packet.ack_id, text, inbound),
+                Err(_) => inbound.push(wrong_shape("an event must be a JSON array", text)),
             },
             PacketType::Ack => self.ack(packet.ack_id, data(), text, inbound),
             PacketType::BinaryEvent | PacketType::BinaryAck => {
@@ -328,7 +332,7 @@ impl<P: Preset> SocketIoDialect<P> {
 
     fn event(
         &mut self,
-        array: Vec<Value>,
+        array: &[&RawValue],
         ack_id: Option<u64>,
         text: &str,
         out: &mut Vec<Inbound>,
@@ -343,22 +347,23 @@ impl<P: Preset> SocketIoDialect<P> {
             );
             out.push(Inbound::Write(ack.into()));
         }
-        let mut array = array.into_iter();
-        let Some(Value::String(name)) = array.next() else {
+        let Some((name, args)) = array.split_first().and_then(|(name, args)| {
+            let name: String = serde_json::from_str(name.get()).ok()?;
+            Some((name, EventArgs::new(args)))
+        }) else {
             return out.push(wrong_shape("an event must start with its name", text));
         };
-        let args: Vec<Value> = array.collect();
         let is_ready_event = self.preset.ready_event() == Some(name.as_str());
         if !self.ready
-            && let Some(user_id) = self.preset.user_id(&name, &args)
+            && let Some(user_id) = self.preset.user_id(&name, args)
         {
             self.user_id = Some(user_id);
         }
-        let inbound = match self.preset.decode(&mut self.state, &name, &args) {
+        let inbound = match self.preset.decode(&mut self.state, &name, args) {
             Ok(Some(event)) => Inbound::Event(event),
             Ok(None) => {
                 let mut raw = vec![Value::String(name.clone())];
-                raw.extend(args);
+                raw.extend(args.to_values());
                 Inbound::Unknown(UnknownFrame {
                     kind: Some(name),
                     raw: Value::Array(raw),
