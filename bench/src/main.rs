@@ -73,11 +73,8 @@ async fn run(args: Vec<String>) {
             figures::profile(&server, args.get(1).map_or("receive", String::as_str), FULL).await;
         }
         _ => {
-            let sizes = if args.iter().any(|arg| arg == "--quick") {
-                QUICK
-            } else {
-                FULL
-            };
+            let quick = args.iter().any(|arg| arg == "--quick");
+            let sizes = if quick { QUICK } else { FULL };
             // `--only receive,socket_io`: some figures alone, while working on them.
             let only: Vec<String> = args
                 .iter()
@@ -88,7 +85,12 @@ async fn run(args: Vec<String>) {
             let mut server = BenchServer::start().await;
             let rows = figures::run(&mut server, sizes, &only).await;
             report::print(&rows, sizes);
-            report::write_json(&rows);
+            // A quick run (the test command's) does not overwrite the real figures.
+            let file = match quick {
+                true => "report-quick.json",
+                false => "report.json",
+            };
+            report::write_json(&rows, file);
         }
     }
 }

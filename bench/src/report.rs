@@ -73,6 +73,12 @@ fn number(value: f64) -> String {
 
 pub fn print(rows: &[Row], sizes: Sizes) {
     let mut table = String::new();
+    if cfg!(debug_assertions) {
+        let _ = writeln!(
+            table,
+            "\na debug build: these figures only show that the benchmark runs (cargo xtask bench)"
+        );
+    }
     let _ = writeln!(
         table,
         "\n{} rounds, alternating; medians; ratio = SDK / reference per round (median, min–max)\n",
@@ -104,13 +110,19 @@ pub fn print(rows: &[Row], sizes: Sizes) {
 }
 
 /// `target/bench/report.json`: `{"figure": {"raw": x, "sdk": y, "ratio": r}}`.
-pub fn write_json(rows: &[Row]) {
+/// The table as JSON in `target/bench/<file>`: one object per figure (named with its
+/// reference when that is not the raw client), `{"raw", "sdk", "ratio", ...}`.
+pub fn write_json(rows: &[Row], file: &str) {
     let mut report = Map::new();
     for row in rows {
         let ratios = row.ratios();
         let (low, high) = range(&ratios);
+        let key = match row.reference {
+            "raw" => row.name.clone(),
+            reference => format!("{} vs {reference}", row.name),
+        };
         report.insert(
-            row.name.clone(),
+            key,
             json!({
                 "raw": median(&row.raw), "sdk": median(&row.sdk), "ratio": median(&ratios),
                 "ratio_min": low, "ratio_max": high, "unit": row.unit, "reference": row.reference,
@@ -120,7 +132,7 @@ pub fn write_json(rows: &[Row]) {
     }
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
     let _ = std::fs::create_dir_all(&folder);
-    let path = folder.join("report.json");
+    let path = folder.join(file);
     match std::fs::write(
         &path,
         serde_json::to_string_pretty(&Value::Object(report)).unwrap_or_default(),

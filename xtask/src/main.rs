@@ -1,30 +1,29 @@
-//! Project automation. `cargo xtask test` is the one command that checks everything: it
-//! installs what the suites need (the wasm32 target, rustfmt, clippy, a Python environment
-//! with the pinned real servers), then runs formatting, lints, every test suite, the wasm32
-//! build of the core, the docs, and the chat demo. `.ci/run` calls exactly this.
+//! Project automation.
+//!
+//! - `cargo xtask test`: the one command that checks everything. It installs what the suites
+//!   need (rustfmt, clippy, the wasm32 target, a Python environment with the pinned real
+//!   servers, the Node packages of the socket.io servers), then runs formatting, lints, every
+//!   test suite, the wasm32 build of the core, the docs, the chat demo and a quick run of the
+//!   benchmark (which asserts nothing about speed). `.ci/run` calls exactly this.
+//! - `cargo xtask bench [--quick] [...]`: the benchmark in release mode, with every peer.
+
+mod install;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// Where the Python environment for the real servers lives (the test kit looks there).
-const VENV: &str = "target/niochat-venv";
-/// The pinned packages of the real Python servers (python-socketio, uvicorn, Django Channels...).
-const REQUIREMENTS: &[&str] = &[
-    "tests/servers/requirements.txt",
-    "tests/servers/niochat/requirements.txt",
-];
-/// The Node server (socket.io), installed from its lockfile.
-const NODE_SERVER: &str = "tests/servers/conectcrm";
+/// The Node servers: the ConectCRM replica (tests) and the benchmark's socket.io pair.
+const NODE_FOLDERS: &[&str] = &["tests/servers/conectcrm", "bench/node"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask test");
+            eprintln!("usage: cargo xtask test | cargo xtask bench [--quick] [--only FIGURES]");
             ExitCode::from(2)
         }
     }
@@ -37,112 +36,167 @@ struct Tally {
     failed: u64,
 }
 
-/// One step of `cargo xtask test`: true when it passed.
-type Step = dyn Fn(&mut Tally) -> bool;
+/// One step: its name, whether the steps after it need it, and what it does.
+struct Step {
+    name: &'static str,
+    required: bool,
+    run: Box<dyn Fn(&mut Tally) -> bool>,
+}
+
+fn step(name: &'static str, run: impl Fn(&mut Tally) -> bool + 'static) -> Step {
+    Step {
+        name,
+        required: false,
+        run: Box::new(run),
+    }
+}
+
+/// An installation: without it the later steps would only fail in confusing ways.
+fn install(name: &'static str, run: impl Fn() -> bool + 'static) -> Step {
+    Step {
+        name,
+        required: true,
+        run: Box::new(move |_| run()),
+    }
+}
 
 fn test() -> ExitCode {
-    let started = Instant::now();
-    let mut tally = Tally::default();
-    let steps: Vec<(&str, Box<Step>)> = vec![
-        (
-            "install: rustfmt, clippy, the wasm32 target",
-            Box::new(|_| install()),
-        ),
-        (
+    let steps = vec![
+        install("install: rustfmt, clippy, the wasm32 target", install::rust),
+        install(
             "install: a Python environment with the pinned real servers",
-            Box::new(|_| install_python()),
+            install::python,
         ),
-        (
-            "install: the Node packages of the real socket.io server",
-            Box::new(|_| install_node()),
+        install(
+            "install: the Node packages of the socket.io servers",
+            || NODE_FOLDERS.iter().all(|folder| install::node(folder)),
         ),
-        (
-            "format",
-            Box::new(|_| run(cargo(&["fmt", "--all", "--", "--check"]))),
-        ),
-        (
-            "lint",
-            Box::new(|_| {
-                run(cargo(&[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ]))
-            }),
-        ),
-        (
-            "unit, integration and doc tests",
-            Box::new(|tally| {
-                let mut test = cargo(&["test", "--workspace"]);
-                test.env("NIOCHAT_PYTHON", workspace().join(VENV).join("bin/python"));
-                run_counting(test, tally)
-            }),
-        ),
-        (
+        step("format", |_| run(cargo(&["fmt", "--all", "--", "--check"]))),
+        step("lint", |_| {
+            run(cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        }),
+        step("unit, integration and doc tests", |tally| {
+            let mut test = cargo(&["test", "--workspace"]);
+            test.env("NIOCHAT_PYTHON", install::venv_python());
+            run_counting(test, tally)
+        }),
+        step(
             "the core builds for the browser (no native transport)",
-            Box::new(|_| {
+            |_| {
                 run(cargo(&[
                     "check",
                     "-p",
                     "niochat-client",
                     "--target",
-                    WASM_TARGET,
+                    install::WASM_TARGET,
                     "--no-default-features",
                 ]))
-            }),
+            },
         ),
-        (
-            "docs build without warnings",
-            Box::new(|_| {
-                let mut doc = cargo(&[
-                    "doc",
-                    "--no-deps",
-                    "-p",
-                    "niochat-client",
-                    "-p",
-                    "niochat-testkit",
-                ]);
-                doc.env("RUSTDOCFLAGS", "-D warnings");
-                run(doc)
-            }),
-        ),
-        (
-            "the chat demo tells its story",
-            Box::new(|_| {
+        step("docs build without warnings", |_| {
+            let mut doc = cargo(&[
+                "doc",
+                "--no-deps",
+                "-p",
+                "niochat-client",
+                "-p",
+                "niochat-testkit",
+            ]);
+            doc.env("RUSTDOCFLAGS", "-D warnings");
+            run(doc)
+        }),
+        step("the chat demo tells its story", |_| {
+            run(cargo(&[
+                "run",
+                "--quiet",
+                "--example",
+                "chat",
+                "--",
+                "--demo",
+            ]))
+        }),
+        step(
+            "the benchmark builds and runs (quick, debug build: figures not meaningful)",
+            |_| {
                 run(cargo(&[
                     "run",
                     "--quiet",
-                    "--example",
-                    "chat",
+                    "-p",
+                    "niochat-bench",
                     "--",
-                    "--demo",
+                    "--quick",
                 ]))
-            }),
+            },
         ),
     ];
-    let mut failed_steps = Vec::new();
-    for (name, step) in &steps {
-        println!("\n==> {name}");
+    run_steps(&steps)
+}
+
+/// `cargo xtask bench`: a release build, with rust_socketio when OpenSSL is there to build it.
+fn bench(args: &[String]) -> ExitCode {
+    let args = args.to_vec();
+    let peers = install::openssl_available();
+    if !peers {
+        eprintln!(
+            "OpenSSL (libssl-dev, pkg-config) not found: the rust_socketio rows are left out"
+        );
+    }
+    let steps = vec![
+        install(
+            "install: the Node packages of the socket.io servers",
+            || install::node("bench/node"),
+        ),
+        step("benchmark (release)", move |_| {
+            let mut bench = cargo(&["run", "--quiet", "--release", "-p", "niochat-bench"]);
+            if peers {
+                bench.args(["--features", "peers"]);
+            }
+            bench.arg("--").args(&args);
+            run(bench)
+        }),
+    ];
+    run_steps(&steps)
+}
+
+fn run_steps(steps: &[Step]) -> ExitCode {
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    let mut failed = Vec::new();
+    let mut stopped = false;
+    for step in steps {
+        if stopped {
+            println!("\n==> {}: skipped", step.name);
+            continue;
+        }
+        println!("\n==> {}", step.name);
         let step_started = Instant::now();
-        let ok = step(&mut tally);
+        let ok = (step.run)(&mut tally);
         println!(
-            "==> {name}: {} in {:.0?}",
+            "==> {}: {} in {:.0?}",
+            step.name,
             if ok { "ok" } else { "FAILED" },
             step_started.elapsed()
         );
         if !ok {
-            failed_steps.push(*name);
+            failed.push(step.name);
+            stopped = step.required;
         }
     }
-    println!("\nxtask test finished in {:.0?}", started.elapsed());
-    for name in &failed_steps {
+    println!("\nfinished in {:.0?}", started.elapsed());
+    for name in &failed {
         println!("failed step: {name}");
     }
-    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
-    if failed_steps.is_empty() {
+    if tally.passed + tally.failed > 0 {
+        println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    }
+    if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -201,103 +255,6 @@ fn workspace() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace")
         .to_owned()
-}
-
-/// Idempotent: builds the environment once per version of the requirements file, recorded
-/// in a stamp inside it.
-fn install_python() -> bool {
-    let root = workspace();
-    let venv = root.join(VENV);
-    let python = venv.join("bin/python");
-    let stamp = venv.join(".niochat-requirements");
-    let mut wanted = String::new();
-    for file in REQUIREMENTS {
-        match std::fs::read_to_string(root.join(file)) {
-            Ok(text) => wanted.push_str(&text),
-            Err(error) => {
-                eprintln!("{file}: {error}");
-                return false;
-            }
-        }
-    }
-    if python.exists() && std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
-        println!("up to date: {}", venv.display());
-        return true;
-    }
-    if !python.exists() {
-        let mut create = Command::new("python3");
-        create.args(["-m", "venv"]).arg(&venv);
-        if !run(create) {
-            eprintln!("python3 -m venv failed: install Python 3 with its venv module");
-            return false;
-        }
-    }
-    let mut pip = Command::new(&python);
-    pip.args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-    ]);
-    for file in REQUIREMENTS {
-        pip.arg("-r").arg(root.join(file));
-    }
-    run(pip) && std::fs::write(&stamp, wanted).is_ok()
-}
-
-/// Idempotent: `npm ci` once per version of the lockfile, recorded in a stamp beside the
-/// installed packages.
-fn install_node() -> bool {
-    let folder = workspace().join(NODE_SERVER);
-    let stamp = folder.join("node_modules/.niochat-lock");
-    let Ok(wanted) = std::fs::read_to_string(folder.join("package-lock.json")) else {
-        eprintln!("{NODE_SERVER}/package-lock.json is missing");
-        return false;
-    };
-    if std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
-        println!("up to date: {}", folder.join("node_modules").display());
-        return true;
-    }
-    let mut npm = Command::new("npm");
-    npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&folder);
-    if !run(npm) {
-        eprintln!("npm ci failed in {NODE_SERVER}: Node and npm are needed");
-        return false;
-    }
-    std::fs::write(&stamp, wanted).is_ok()
-}
-
-/// Idempotent: asks rustup only for what is missing.
-fn install() -> bool {
-    let installed = |args: &[&str]| {
-        Command::new("rustup")
-            .args(args)
-            .output()
-            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
-            .unwrap_or_default()
-    };
-    let mut ok = true;
-    let components = installed(&["component", "list", "--installed"]);
-    for component in ["rustfmt", "clippy"] {
-        if !components.lines().any(|line| line.starts_with(component)) {
-            ok &= run({
-                let mut add = Command::new("rustup");
-                add.args(["component", "add", component]);
-                add
-            });
-        }
-    }
-    if !installed(&["target", "list", "--installed"])
-        .lines()
-        .any(|line| line.trim() == WASM_TARGET)
-    {
-        let mut add = Command::new("rustup");
-        add.args(["target", "add", WASM_TARGET]);
-        ok &= run(add);
-    }
-    ok
 }
 
 #[cfg(test)]

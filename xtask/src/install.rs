@@ -1,0 +1,202 @@
+//! What the suites need, installed once and checked each run: rustup components and the
+//! wasm32 target, a Python environment with the pinned real servers, and the Node packages
+//! of the socket.io servers. Each is idempotent (a stamp records what was installed) and
+//! says plainly what is missing from the machine when it cannot proceed.
+
+use std::process::Command;
+
+use crate::{run, workspace};
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Where the Python environment for the real servers lives (the test kit looks there).
+pub const VENV: &str = "target/niochat-venv";
+/// The pinned packages of the real Python servers (python-socketio, uvicorn, Django Channels...).
+const REQUIREMENTS: &[&str] = &[
+    "tests/servers/requirements.txt",
+    "tests/servers/niochat/requirements.txt",
+];
+/// Django 5.2 needs Python 3.10.
+const PYTHON_MIN: (u32, u32) = (3, 10);
+/// socket.io 4.8 needs Node 18 (its `engines`).
+const NODE_MIN: u32 = 18;
+
+/// rustfmt, clippy and the wasm32 target, asking rustup only for what is missing.
+pub fn rust() -> bool {
+    let installed = |args: &[&str]| {
+        Command::new("rustup")
+            .args(args)
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let mut ok = true;
+    let components = installed(&["component", "list", "--installed"]);
+    for component in ["rustfmt", "clippy"] {
+        if !components.lines().any(|line| line.starts_with(component)) {
+            ok &= run(rustup(&["component", "add", component]));
+        }
+    }
+    if !installed(&["target", "list", "--installed"])
+        .lines()
+        .any(|line| line.trim() == WASM_TARGET)
+    {
+        ok &= run(rustup(&["target", "add", WASM_TARGET]));
+    }
+    ok
+}
+
+fn rustup(args: &[&str]) -> Command {
+    let mut command = Command::new("rustup");
+    command.args(args);
+    command
+}
+
+/// The Python environment, rebuilt when the requirements change.
+pub fn python() -> bool {
+    let root = workspace();
+    let venv = root.join(VENV);
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".niochat-requirements");
+    let mut wanted = String::new();
+    for file in REQUIREMENTS {
+        match std::fs::read_to_string(root.join(file)) {
+            Ok(text) => wanted.push_str(&text),
+            Err(error) => {
+                eprintln!("{file}: {error}");
+                return false;
+            }
+        }
+    }
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
+        println!("up to date: {}", venv.display());
+        return true;
+    }
+    if !python.exists() {
+        if !python_is_recent() {
+            return false;
+        }
+        let mut create = Command::new("python3");
+        create.args(["-m", "venv"]).arg(&venv);
+        if !run(create) {
+            eprintln!(
+                "python3 -m venv failed: install Python 3 with its venv module (python3-venv)"
+            );
+            return false;
+        }
+    }
+    let mut pip = Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    for file in REQUIREMENTS {
+        pip.arg("-r").arg(root.join(file));
+    }
+    run(pip) && std::fs::write(&stamp, wanted).is_ok()
+}
+
+fn python_is_recent() -> bool {
+    let output = Command::new("python3")
+        .args(["-c", "import sys; print(*sys.version_info[:2])"])
+        .output();
+    let version: Vec<u32> = match &output {
+        Ok(output) => String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .filter_map(|part| part.parse().ok())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    match version[..] {
+        [major, minor] if (major, minor) >= PYTHON_MIN => true,
+        [major, minor] => {
+            eprintln!(
+                "python3 is {major}.{minor}; the real servers need {}.{} or newer",
+                PYTHON_MIN.0, PYTHON_MIN.1
+            );
+            false
+        }
+        _ => {
+            eprintln!(
+                "python3 not found: the real servers need Python {}.{}+",
+                PYTHON_MIN.0, PYTHON_MIN.1
+            );
+            false
+        }
+    }
+}
+
+/// `npm ci` in `folder`, again only when its lockfile changes.
+pub fn node(folder: &str) -> bool {
+    let path = workspace().join(folder);
+    let stamp = path.join("node_modules/.niochat-lock");
+    let Ok(wanted) = std::fs::read_to_string(path.join("package-lock.json")) else {
+        eprintln!("{folder}/package-lock.json is missing");
+        return false;
+    };
+    if std::fs::read_to_string(&stamp).ok().as_ref() == Some(&wanted) {
+        println!("up to date: {folder}/node_modules");
+        return true;
+    }
+    if !node_is_recent() {
+        return false;
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&path);
+    if !run(npm) {
+        eprintln!("npm ci failed in {folder}");
+        return false;
+    }
+    std::fs::write(&stamp, wanted).is_ok()
+}
+
+fn node_is_recent() -> bool {
+    let version = Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+        .unwrap_or_default();
+    let major: Option<u32> = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|major| major.parse().ok());
+    match major {
+        Some(major) if major >= NODE_MIN => {
+            let npm = Command::new("npm").arg("--version").output();
+            if npm.is_err() {
+                eprintln!("npm not found beside node {}", version.trim());
+            }
+            npm.is_ok()
+        }
+        Some(_) => {
+            eprintln!(
+                "node is {}; the socket.io servers need Node {NODE_MIN}+",
+                version.trim()
+            );
+            false
+        }
+        None => {
+            eprintln!("node not found: the socket.io servers need Node {NODE_MIN}+ and npm");
+            false
+        }
+    }
+}
+
+/// Whether `pkg-config` finds OpenSSL, which rust_socketio (the bench's Rust Socket.IO
+/// peer, through reqwest and native-tls) needs to build.
+pub fn openssl_available() -> bool {
+    Command::new("pkg-config")
+        .args(["--exists", "openssl"])
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The Python the test kit should use.
+pub fn venv_python() -> std::path::PathBuf {
+    workspace().join(VENV).join("bin/python")
+}
