@@ -105,27 +105,11 @@ pub struct BenchServer {
 
 impl BenchServer {
     async fn start() -> Self {
-        let mut child =
-            tokio::process::Command::new(std::env::current_exe().expect("this program"))
-                .arg("--serve")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .expect("the server starts");
+        let mut command =
+            tokio::process::Command::new(std::env::current_exe().expect("this program"));
+        command.arg("--serve");
+        let (mut child, lines, port) = spawn_listening(command).await;
         let control = child.stdin.take().expect("piped");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let port = loop {
-            let line = lines
-                .next_line()
-                .await
-                .ok()
-                .flatten()
-                .expect("the server says its port");
-            if let Some(port) = line.strip_prefix("LISTENING ") {
-                break port.parse().expect("a port");
-            }
-        };
         Self {
             _child: child,
             control,
@@ -154,6 +138,31 @@ impl BenchServer {
             if line == done {
                 return;
             }
+        }
+    }
+}
+
+/// Starts a server process with piped standard streams (it exits when its input closes) and
+/// reads the `LISTENING <port>` line it prints once bound.
+pub async fn spawn_listening(
+    mut command: tokio::process::Command,
+) -> (Child, Lines<BufReader<ChildStdout>>, u16) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    loop {
+        let line = lines
+            .next_line()
+            .await
+            .ok()
+            .flatten()
+            .expect("the server says its port");
+        if let Some(port) = line.strip_prefix("LISTENING ") {
+            return (child, lines, port.parse().expect("a port"));
         }
     }
 }

@@ -7,11 +7,9 @@
 //! event, which is what the client costs whatever the server's pace.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use niochat_client::{Backend, ClientBuilder};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::report::{Better, Row};
 use crate::{Sizes, sdk};
@@ -34,26 +32,11 @@ impl NodeServer {
             );
             return None;
         }
-        let mut child = tokio::process::Command::new("node")
+        let mut command = tokio::process::Command::new("node");
+        command
             .arg(folder().join("blast_server.js"))
-            .args(["--count", &count.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let port: u16 = loop {
-            let line = lines
-                .next_line()
-                .await
-                .ok()
-                .flatten()
-                .expect("the server says its port");
-            if let Some(port) = line.strip_prefix("LISTENING ") {
-                break port.parse().expect("a port");
-            }
-        };
+            .args(["--count", &count.to_string()]);
+        let (child, _, port) = crate::spawn_listening(command).await;
         Some(Self {
             _child: child,
             url: format!("ws://127.0.0.1:{port}"),
