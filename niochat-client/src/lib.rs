@@ -49,6 +49,7 @@ pub mod core;
 pub mod dialect;
 pub mod engine;
 pub mod model;
+mod platform;
 
 #[cfg(feature = "native")]
 mod native;
@@ -60,9 +61,12 @@ pub use core::{
 pub use dialect::Backend;
 pub use engine::{
     ClientMessageId, CommandError, ConnectionError, ConnectionErrorKind, DeliveryError, Event,
-    GapReason, MessageAck, MessageState, Metrics, Origin, Refused, Status, StopReason,
+    GapReason, MemoryOutboxStore, MessageAck, MessageState, Metrics, Origin, OutboxStore, Refused,
+    Status, StopReason, StoreError, StoredMessage,
 };
 pub use model::{ChatMessage, Content, Id, PresenceStatus, Timestamp};
+#[cfg(feature = "native")]
+pub use native::FileOutboxStore;
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
 #[cfg(all(doctest, feature = "native"))]

@@ -11,7 +11,7 @@ use super::shared::Shared;
 use super::tokens::TokenProvider;
 use crate::auth::AuthToken;
 use crate::dialect::Backend;
-use crate::engine::{ConfigError, Engine, EngineConfig, ReconnectPolicy};
+use crate::engine::{ConfigError, Engine, EngineConfig, OutboxStore, ReconnectPolicy, StoreError};
 
 /// Why a [`Client`] could not be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +26,9 @@ pub enum BuildError {
     /// A root certificate given to `add_root_certificate` is not usable.
     #[error("invalid root certificate: {0}")]
     InvalidCertificate(String),
+    /// The outbox store could not be read.
+    #[error(transparent)]
+    Storage(#[from] StoreError),
     /// `build()` was called outside a tokio runtime.
     #[error("Client::build must be called inside a tokio runtime")]
     NoRuntime,
@@ -56,6 +59,7 @@ pub struct ClientBuilder {
     config: EngineConfig,
     backend: Backend,
     tokens: Option<Arc<dyn TokenProvider>>,
+    outbox_store: Option<Arc<dyn OutboxStore>>,
     #[cfg_attr(not(feature = "native"), allow(dead_code))]
     pub(crate) extra_roots: Vec<Vec<u8>>,
 }
@@ -66,6 +70,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("config", &self.config)
             .field("backend", &self.backend)
             .field("authenticated", &self.tokens.is_some())
+            .field("persisted_outbox", &self.outbox_store.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +84,7 @@ impl ClientBuilder {
             config: EngineConfig::new(endpoint),
             backend: Backend::default(),
             tokens: None,
+            outbox_store: None,
             extra_roots: Vec::new(),
         }
     }
@@ -162,6 +168,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the outbox in `store`, so that messages not yet acknowledged when the app stops
+    /// are sent when a client is built on the same store again (in order, with their ids).
+    /// Without one, the outbox lives as long as the client.
+    pub fn outbox_store(mut self, store: impl OutboxStore) -> Self {
+        self.outbox_store = Some(Arc::new(store));
+        self
+    }
+
     /// Also trusts this root certificate (DER) for `wss://`, besides the public web roots:
     /// for backends behind a private certificate authority.
     pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
@@ -180,7 +194,10 @@ impl ClientBuilder {
         let protocol = self.backend.protocol();
         let capabilities = protocol.capabilities().clone();
         let backend = protocol.name();
-        let engine = Engine::new(self.config, protocol)?;
+        let mut engine = Engine::new(self.config, protocol)?;
+        if let Some(store) = self.outbox_store {
+            engine.restore_outbox(store)?;
+        }
         let shared = Arc::new(Shared::new());
         let (commands, inbox) = mpsc::unbounded();
         let client = Client::new(commands, shared.clone(), backend, capabilities);

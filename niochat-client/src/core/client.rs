@@ -93,6 +93,13 @@ impl Client {
         self.send(Request::NetworkAvailable);
     }
 
+    /// Tells the client the network is gone (an OS or browser connectivity callback): it
+    /// stops pinging and makes no reconnection attempt until
+    /// [`network_available`](Self::network_available); messages keep queueing.
+    pub fn network_lost(&self) {
+        self.send(Request::NetworkLost);
+    }
+
     /// The same hint as [`network_available`](Self::network_available), under the name apps
     /// use when they come back to the foreground.
     pub fn resume(&self) {

@@ -17,6 +17,7 @@ pub(crate) enum Request {
     Disconnect(oneshot::Sender<()>),
     Reconnect,
     NetworkAvailable,
+    NetworkLost,
     SendMessage {
         conversation: Id,
         content: String,

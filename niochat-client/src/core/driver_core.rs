@@ -148,6 +148,7 @@ impl ClientCore {
             }
             Request::Reconnect => engine.reconnect(now),
             Request::NetworkAvailable => engine.network_available(now),
+            Request::NetworkLost => engine.network_lost(now),
             Request::SendMessage {
                 conversation,
                 content,
@@ -219,6 +220,16 @@ impl ClientCore {
     pub fn transport(&mut self, now: Instant, connection: ConnectionId, event: TransportEvent) {
         self.now = now;
         self.engine.handle_transport(now, connection, event);
+    }
+
+    /// What the platform says of the network (a browser's `online`/`offline`, a phone's
+    /// connectivity): see [`Engine::network_lost`] and [`Engine::network_available`].
+    pub fn network(&mut self, now: Instant, available: bool) {
+        self.now = now;
+        match available {
+            true => self.engine.network_available(now),
+            false => self.engine.network_lost(now),
+        }
     }
 
     /// A text frame on `connection`, without copying it out of the driver's buffer.

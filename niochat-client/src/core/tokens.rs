@@ -14,27 +14,7 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 #[cfg(target_arch = "wasm32")]
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + 'static>>;
 
-/// `Send` natively; nothing on wasm32, where nothing crosses threads.
-#[cfg(not(target_arch = "wasm32"))]
-pub trait SendOutsideWasm: Send {}
-#[cfg(not(target_arch = "wasm32"))]
-impl<T: Send> SendOutsideWasm for T {}
-/// `Send` natively; nothing on wasm32, where nothing crosses threads.
-#[cfg(target_arch = "wasm32")]
-pub trait SendOutsideWasm {}
-#[cfg(target_arch = "wasm32")]
-impl<T> SendOutsideWasm for T {}
-
-/// `Sync` natively; nothing on wasm32.
-#[cfg(not(target_arch = "wasm32"))]
-pub trait SyncOutsideWasm: Sync {}
-#[cfg(not(target_arch = "wasm32"))]
-impl<T: Sync> SyncOutsideWasm for T {}
-/// `Sync` natively; nothing on wasm32.
-#[cfg(target_arch = "wasm32")]
-pub trait SyncOutsideWasm {}
-#[cfg(target_arch = "wasm32")]
-impl<T> SyncOutsideWasm for T {}
+pub use crate::platform::{SendOutsideWasm, SyncOutsideWasm};
 
 /// Why the token provider could not supply a token. Say why without quoting the token.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

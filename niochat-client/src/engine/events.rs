@@ -7,6 +7,7 @@ use web_time::Duration;
 
 use super::errors::{DeliveryError, StopReason};
 use super::status::Status;
+use super::store::StoreError;
 use crate::dialect::{BackendEvent, DecodeError, UnknownFrame};
 use crate::model::{
     ChatMessage, ErrorCode, Id, MessageDeletion, MessageStatusUpdate, PresenceUpdate, ReadReceipt,
@@ -201,6 +202,9 @@ pub enum Event {
     Unknown(UnknownFrame),
     /// A frame that could not be read. The connection stays up.
     Malformed(DecodeError),
+    /// The outbox store could not save or forget a message. The message is still sent (and
+    /// a forgotten one may be sent again after a restart); it is only not safe from a crash.
+    StorageFailed(StoreError),
 }
 
 #[cfg(test)]

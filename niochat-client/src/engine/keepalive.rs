@@ -66,6 +66,17 @@ impl KeepAlive {
         }
     }
 
+    /// The network is gone: no ping and no verdict until [`resume`](Self::resume).
+    pub(crate) fn pause(&mut self) {
+        self.next_ping = None;
+        self.deadline = None;
+    }
+
+    /// The network is back: watch again on a fresh schedule.
+    pub(crate) fn resume(&mut self, now: Instant) {
+        self.start(now, self.mode);
+    }
+
     pub(crate) fn stop(&mut self) {
         self.mode = Mode::Off;
         self.next_ping = None;
@@ -232,6 +243,19 @@ mod tests {
             None,
             "no deadline left in the past"
         );
+    }
+
+    #[test]
+    fn paused_it_neither_pings_nor_condemns_and_resumes_on_a_fresh_schedule() {
+        let t0 = Instant::now();
+        let mut keepalive = KeepAlive::new();
+        keepalive.start(t0, CLIENT);
+        keepalive.poll(t0 + 30 * SECOND);
+        keepalive.pause();
+        assert_eq!(keepalive.next_deadline(), None);
+        assert_eq!(keepalive.poll(t0 + 600 * SECOND), Verdict::Idle);
+        keepalive.resume(t0 + 600 * SECOND);
+        assert_eq!(keepalive.next_deadline(), Some(t0 + 630 * SECOND));
     }
 
     #[test]

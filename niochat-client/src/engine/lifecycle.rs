@@ -52,8 +52,12 @@ impl Engine {
     /// coming to the foreground): waiting or gave up → reconnect now with a fresh schedule;
     /// connected → probe the connection at once where the backend lets the client ping.
     pub fn network_available(&mut self, now: Instant) {
+        if std::mem::take(&mut self.offline) {
+            tracing::debug!("network back");
+        }
         match self.phase {
             Phase::Ready { .. } => {
+                self.keepalive.resume(now);
                 let caps = self.capabilities();
                 if caps.supports(CommandKind::Ping) && caps.answers != AnswerMode::None {
                     self.keepalive.probe(now);
@@ -66,6 +70,17 @@ impl Engine {
             }
             _ => {}
         }
+    }
+
+    /// Tells the engine the platform lost the network (a browser's `offline` event, a phone's
+    /// connectivity callback). Until [`network_available`](Self::network_available) it makes
+    /// no attempt (none is wasted, the backoff does not grow) and sends no keep-alive ping (a
+    /// connection is not condemned for the network's silence); a connection that closes
+    /// meanwhile waits for the network. Commands keep queueing.
+    pub fn network_lost(&mut self, _now: Instant) {
+        tracing::debug!("network lost");
+        self.offline = true;
+        self.keepalive.pause();
     }
 
     /// The same as [`network_available`](Self::network_available), under the name apps use
@@ -159,7 +174,9 @@ impl Engine {
     /// deadlines. Call it at [`poll_timeout`](Self::poll_timeout); calling it early is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.phase {
-            Phase::Waiting { until } if now >= until => self.request_token(now, false),
+            Phase::Waiting { until } if now >= until && !self.offline => {
+                self.request_token(now, false)
+            }
             Phase::AwaitingToken { deadline, .. } if now >= deadline => {
                 let timeout = self.config.token_timeout;
                 self.connection_failed(now, ConnectionErrorKind::TokenTimeout(timeout).into());

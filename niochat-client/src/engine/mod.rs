@@ -59,6 +59,7 @@ mod requests;
 mod rooms;
 mod session;
 mod status;
+mod store;
 mod tickets;
 
 use std::collections::VecDeque;
@@ -75,6 +76,7 @@ pub use events::{ClientMessageId, Event, GapReason, MessageAck, MessageState, Or
 pub use io::{Action, ConnectionId, TransportEvent};
 pub use metrics::{CloseInfo, Metrics};
 pub use status::Status;
+pub use store::{MemoryOutboxStore, OutboxStore, StoreError, StoredMessage};
 
 use crate::dialect::{Capabilities, Dialect, Protocol, RequestId};
 use crate::model::{Id, PresenceStatus, Session};
@@ -143,6 +145,8 @@ pub struct Engine {
     presence: Option<PresenceStatus>,
     presence_waiters: Vec<RequestId>,
     keepalive: keepalive::KeepAlive,
+    /// The platform said the network is gone: no attempts and no keep-alive until it is back.
+    offline: bool,
     recorder: metrics::Recorder,
     actions: VecDeque<Action>,
     /// Scratch space for what a dialect makes of one frame.
@@ -188,6 +192,7 @@ impl Engine {
             presence: None,
             presence_waiters: Vec::new(),
             keepalive: keepalive::KeepAlive::new(),
+            offline: false,
             recorder: metrics::Recorder::default(),
             actions: VecDeque::new(),
             inbound: Vec::new(),
@@ -221,12 +226,31 @@ impl Engine {
 
     /// The next thing for the driver to do.
     pub fn poll_action(&mut self) -> Option<Action> {
+        for error in self.outbox.take_store_failures() {
+            self.emit(Event::StorageFailed(error));
+        }
         self.actions.pop_front()
+    }
+
+    /// Keeps the outbox in `store` from now on, after queueing the messages it holds (each
+    /// announced as [`Event::Outgoing`] `Queued`, sent after the next connect like any
+    /// queued message). Returns how many there were.
+    pub fn restore_outbox(&mut self, store: Arc<dyn OutboxStore>) -> Result<usize, StoreError> {
+        let restored = self.outbox.restore(store)?;
+        for (id, conversation_id) in &restored {
+            self.emit(Event::Outgoing {
+                id: *id,
+                conversation_id: conversation_id.clone(),
+                state: MessageState::Queued,
+            });
+        }
+        Ok(restored.len())
     }
 
     /// When the driver must call [`handle_timeout`](Self::handle_timeout) next, if ever.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
+            Phase::Waiting { .. } if self.offline => None,
             Phase::Waiting { until } => Some(until),
             Phase::AwaitingToken { deadline, .. }
             | Phase::Opening { deadline, .. }

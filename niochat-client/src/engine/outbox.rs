@@ -5,11 +5,16 @@
 //! ticket in the connection's [ledger](super::ledger), which matches its answer. A connection
 //! that dies takes its ledger with it and every written, unacknowledged message becomes unsent
 //! again, keeping its place, so it is written first on the next connection (at-least-once).
+//!
+//! With an [`OutboxStore`] every message is also saved when queued and removed when
+//! settled, so that a new client on the same store can take over what was left.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::errors::Refused;
 use super::events::ClientMessageId;
+use super::store::{OutboxStore, StoreError, StoredMessage};
 use crate::model::Id;
 
 #[derive(Debug)]
@@ -28,6 +33,9 @@ pub(crate) struct Outbox {
     /// `pending[..written]` are written on the current connection; the rest are not.
     written: usize,
     next_id: u64,
+    store: Option<Arc<dyn OutboxStore>>,
+    /// Store failures not yet reported to the application.
+    store_failures: Vec<StoreError>,
 }
 
 impl Outbox {
@@ -37,6 +45,50 @@ impl Outbox {
             pending: VecDeque::new(),
             written: 0,
             next_id: 1,
+            store: None,
+            store_failures: Vec::new(),
+        }
+    }
+
+    /// Keeps every message in `store` from now on, after queueing what it holds (oldest id
+    /// first, even beyond the capacity: nothing stored is dropped). Returns the restored
+    /// messages' ids and conversations.
+    pub(crate) fn restore(
+        &mut self,
+        store: Arc<dyn OutboxStore>,
+    ) -> Result<Vec<(ClientMessageId, Id)>, StoreError> {
+        let mut stored = store.load()?;
+        stored.sort_by_key(|message| message.id);
+        stored.dedup_by_key(|message| message.id);
+        let mut restored = Vec::with_capacity(stored.len());
+        for message in stored {
+            let id = ClientMessageId(message.id);
+            self.next_id = self.next_id.max(message.id.saturating_add(1));
+            // Ids already queued in this client (none, normally) keep their own entry.
+            if self.get(id).is_some() {
+                continue;
+            }
+            restored.push((id, message.conversation_id.clone()));
+            self.pending.push_back(Pending {
+                id,
+                conversation_id: message.conversation_id,
+                content: message.content,
+                timeouts: 0,
+            });
+        }
+        self.store = Some(store);
+        Ok(restored)
+    }
+
+    /// Store failures since the last call, to report.
+    pub(crate) fn take_store_failures(&mut self) -> Vec<StoreError> {
+        std::mem::take(&mut self.store_failures)
+    }
+
+    fn stored(&mut self, outcome: Result<(), StoreError>) {
+        if let Err(error) = outcome {
+            tracing::warn!(%error, "outbox store");
+            self.store_failures.push(error);
         }
     }
 
@@ -53,6 +105,14 @@ impl Outbox {
         }
         let id = ClientMessageId(self.next_id);
         self.next_id += 1;
+        if let Some(store) = &self.store {
+            let saved = store.save(&StoredMessage::new(
+                id.0,
+                conversation_id.clone(),
+                &*content,
+            ));
+            self.stored(saved);
+        }
         self.pending.push_back(Pending {
             id,
             conversation_id,
@@ -76,6 +136,10 @@ impl Outbox {
         if index < self.written {
             self.written -= 1;
         }
+        if let Some(store) = &self.store {
+            let removed = store.remove(id.0);
+            self.stored(removed);
+        }
         self.pending.remove(index)
     }
 
@@ -92,7 +156,14 @@ impl Outbox {
     /// Drops every message.
     pub(crate) fn clear(&mut self) -> Vec<Pending> {
         self.written = 0;
-        self.pending.drain(..).collect()
+        let cleared: Vec<Pending> = self.pending.drain(..).collect();
+        if let Some(store) = self.store.clone() {
+            for pending in &cleared {
+                let removed = store.remove(pending.id.0);
+                self.stored(removed);
+            }
+        }
+        cleared
     }
 
     /// A message still waiting for its acknowledgement.
@@ -159,5 +230,61 @@ mod tests {
         outbox.push("c".into(), "m3".into()).unwrap();
         outbox.remove(second);
         assert_eq!(write_all(&mut outbox), ["m3"]);
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use super::*;
+    use crate::engine::store::MemoryOutboxStore;
+
+    #[test]
+    fn a_new_outbox_on_the_same_store_takes_over_in_order_and_numbers_after_it() {
+        let store = MemoryOutboxStore::new();
+        let mut first = Outbox::new(10);
+        first.restore(Arc::new(store.clone())).unwrap();
+        let m1 = first.push("c".into(), "m1".into()).unwrap();
+        let m2 = first.push("c".into(), "m2".into()).unwrap();
+        first.push("c".into(), "m3".into()).unwrap();
+        first.remove(m2);
+        drop(first);
+
+        let mut second = Outbox::new(10);
+        let restored = second.restore(Arc::new(store.clone())).unwrap();
+        assert_eq!(restored.len(), 2);
+        assert_eq!(restored[0].0, m1);
+        let m4 = second.push("c".into(), "m4".into()).unwrap();
+        assert!(m4.get() > 3, "ids stay unique across restarts");
+        let written: Vec<String> =
+            std::iter::from_fn(|| second.write_next().map(|p| p.content.clone())).collect();
+        assert_eq!(written, ["m1", "m3", "m4"]);
+        second.clear();
+        assert!(store.is_empty());
+    }
+
+    struct Broken;
+    impl OutboxStore for Broken {
+        fn load(&self) -> Result<Vec<StoredMessage>, StoreError> {
+            Ok(Vec::new())
+        }
+        fn save(&self, _: &StoredMessage) -> Result<(), StoreError> {
+            Err(StoreError("quota exceeded".into()))
+        }
+        fn remove(&self, _: u64) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_store_keeps_the_message_queued_and_reports_the_failure() {
+        let mut outbox = Outbox::new(10);
+        outbox.restore(Arc::new(Broken)).unwrap();
+        outbox.push("c".into(), "m1".into()).unwrap();
+        assert_eq!(outbox.depth(), 1);
+        assert_eq!(
+            outbox.take_store_failures(),
+            [StoreError("quota exceeded".into())]
+        );
+        assert!(outbox.take_store_failures().is_empty());
     }
 }

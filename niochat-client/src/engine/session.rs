@@ -44,6 +44,8 @@ impl Engine {
             _ => Mode::Off,
         };
         self.keepalive.start(now, mode);
+        // A session that became ready proves the network, whatever the platform said.
+        self.offline = false;
         self.session = Some(session.clone());
         self.set_status(Status::Connected);
         self.emit(Event::Session(session));

@@ -5,8 +5,11 @@
 //! time. Dropping the last [`Client`] handle closes the connection and ends the task.
 
 mod driver;
+mod file_store;
 mod transport;
 mod writer;
+
+pub use file_store::FileOutboxStore;
 
 use crate::core::{BuildError, Client, ClientBuilder};
 

@@ -1,0 +1,114 @@
+//! [`FileOutboxStore`]: the outbox in a file, for native apps and services.
+//!
+//! The file holds the waiting messages as one JSON array and is rewritten whole on every
+//! change through a temporary file and a rename, so a crash leaves either the old or the new
+//! list, never half of one. An outbox holds at most a few hundred short messages, so whole
+//! rewrites stay small; they are not `fsync`ed (a power cut may lose the last change, a
+//! crashed or killed process does not).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::engine::{OutboxStore, StoreError, StoredMessage};
+
+/// An [`OutboxStore`] in one JSON file. Give each client (each account) its own file.
+#[derive(Debug)]
+pub struct FileOutboxStore {
+    path: PathBuf,
+    messages: Mutex<BTreeMap<u64, StoredMessage>>,
+}
+
+impl FileOutboxStore {
+    /// Opens the store at `path`, reading what it holds; a missing file is an empty store.
+    /// A file that cannot be read or parsed is an error, not an empty store: its messages
+    /// would be lost.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let messages = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice::<Vec<StoredMessage>>(&bytes)
+                .map_err(|error| failure(&path, "read", error))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => return Err(failure(&path, "read", error)),
+        };
+        let messages = messages.into_iter().map(|m| (m.id, m)).collect();
+        Ok(Self {
+            path,
+            messages: Mutex::new(messages),
+        })
+    }
+
+    fn messages(&self) -> MutexGuard<'_, BTreeMap<u64, StoredMessage>> {
+        self.messages
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self, messages: &BTreeMap<u64, StoredMessage>) -> Result<(), StoreError> {
+        let list: Vec<&StoredMessage> = messages.values().collect();
+        let bytes = serde_json::to_vec(&list).map_err(|e| failure(&self.path, "encode", e))?;
+        let temporary = self.path.with_extension("tmp");
+        std::fs::write(&temporary, bytes).map_err(|e| failure(&temporary, "write", e))?;
+        std::fs::rename(&temporary, &self.path).map_err(|e| failure(&self.path, "replace", e))
+    }
+}
+
+fn failure(path: &Path, what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError(format!("cannot {what} {}: {error}", path.display()))
+}
+
+impl OutboxStore for FileOutboxStore {
+    fn load(&self) -> Result<Vec<StoredMessage>, StoreError> {
+        Ok(self.messages().values().cloned().collect())
+    }
+
+    fn save(&self, message: &StoredMessage) -> Result<(), StoreError> {
+        let mut messages = self.messages();
+        messages.insert(message.id, message.clone());
+        self.write(&messages)
+    }
+
+    fn remove(&self, id: u64) -> Result<(), StoreError> {
+        let mut messages = self.messages();
+        if messages.remove(&id).is_some() {
+            self.write(&messages)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("niochat-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        dir
+    }
+
+    #[test]
+    fn what_is_saved_and_not_removed_is_there_after_reopening() {
+        let path = scratch("reopen.json");
+        let store = FileOutboxStore::open(&path).unwrap();
+        store.save(&StoredMessage::new(1, "c", "first")).unwrap();
+        store.save(&StoredMessage::new(2, "c", "second")).unwrap();
+        store.remove(1).unwrap();
+        drop(store);
+        let reopened = FileOutboxStore::open(&path).unwrap();
+        assert_eq!(
+            reopened.load().unwrap(),
+            [StoredMessage::new(2, "c", "second")]
+        );
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_not_an_empty_outbox() {
+        let path = scratch("damaged.json");
+        std::fs::write(&path, b"[{\"id\":1,").unwrap();
+        let error = FileOutboxStore::open(&path).unwrap_err();
+        assert!(error.to_string().contains("cannot read"), "{error}");
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -1,0 +1,163 @@
+//! The platform's network signals and the persisted outbox, on a virtual clock: offline means
+//! no attempt and no ping; online means at once, on a fresh schedule; a new engine on the
+//! same store sends what the last one left, once, in order, with its ids.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use niochat_client::{Event, MemoryOutboxStore, MessageState, OutboxStore, Status};
+use support::{Harness, SECOND, ack, config};
+
+#[test]
+fn offline_the_engine_makes_no_attempt_and_online_it_reconnects_at_once_afresh() {
+    let mut harness = Harness::connected(config());
+    harness.drop_connection();
+    harness.until_open_requested();
+    harness.fail();
+    harness.engine.network_lost(harness.now);
+    harness.clear();
+    assert_eq!(
+        harness.engine.poll_timeout(),
+        None,
+        "no timer while offline"
+    );
+    harness.advance(Duration::from_secs(3600));
+    assert!(harness.token_requests.is_empty() && harness.opening.is_none());
+
+    harness.engine.network_available(harness.now);
+    harness.pump();
+    assert!(harness.opening.is_some(), "online: an attempt at once");
+    harness.fail();
+    let Some(Status::Reconnecting { attempt, delay, .. }) = harness.statuses().last().cloned()
+    else {
+        panic!(
+            "reconnecting after the failed attempt: {:?}",
+            harness.statuses()
+        );
+    };
+    assert_eq!((attempt, delay), (1, SECOND), "a fresh schedule");
+}
+
+#[test]
+fn offline_a_live_connection_is_not_pinged_nor_condemned_and_online_probes_it() {
+    let mut harness = Harness::connected(config());
+    harness.engine.network_lost(harness.now);
+    harness.clear();
+    harness.advance(Duration::from_secs(600));
+    assert!(
+        harness.sent_types().is_empty(),
+        "{:?}",
+        harness.sent_types()
+    );
+    assert!(harness.closes.is_empty());
+    assert_eq!(harness.engine.status(), &Status::Connected);
+
+    harness.engine.network_available(harness.now);
+    harness.pump();
+    assert_eq!(harness.sent_types(), ["ping"], "a probe at once");
+    harness.advance(Duration::from_secs(10));
+    assert!(
+        harness.closes.len() == 1,
+        "an unanswered probe condemns the connection"
+    );
+}
+
+#[test]
+fn a_connection_closed_while_offline_waits_for_the_network() {
+    let mut harness = Harness::connected(config());
+    harness.engine.network_lost(harness.now);
+    harness.drop_connection();
+    harness.clear();
+    harness.advance(Duration::from_secs(120));
+    assert!(harness.opening.is_none() && harness.token_requests.is_empty());
+    harness.send("c1", "typed offline");
+    harness.engine.network_available(harness.now);
+    harness.pump();
+    harness.accept();
+    assert_eq!(harness.sent_of("message").len(), 1, "sent once back online");
+}
+
+fn restored_outgoing(harness: &Harness) -> Vec<u64> {
+    harness
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Outgoing {
+                id,
+                state: MessageState::Queued,
+                ..
+            } => Some(id.get()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_engine_on_the_same_store_sends_what_the_last_left_once_in_order_with_its_ids() {
+    let store = MemoryOutboxStore::new();
+    let mut first = Harness::new(config());
+    first
+        .engine
+        .restore_outbox(Arc::new(store.clone()))
+        .unwrap();
+    first.engine.connect(first.now);
+    first.pump();
+    first.accept();
+    let acknowledged = first.send("c1", "one");
+    first.receive(ack("m1"));
+    let second = first.send("c1", "two");
+    let third = first.send("c1", "three");
+    assert_eq!(store.len(), 2, "acknowledged messages leave the store");
+    drop(first); // The tab closes before `two` and `three` are acknowledged.
+
+    let mut next = Harness::new(config());
+    let restored = next.engine.restore_outbox(Arc::new(store.clone())).unwrap();
+    assert_eq!(restored, 2);
+    next.pump();
+    assert_eq!(restored_outgoing(&next), [second.get(), third.get()]);
+    next.engine.connect(next.now);
+    next.pump();
+    next.accept();
+    let contents: Vec<String> = next
+        .sent_of("message")
+        .iter()
+        .map(|frame| frame["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(contents, ["two", "three"]);
+    next.receive(ack("m2"));
+    next.receive(ack("m3"));
+    assert!(store.is_empty());
+    let fresh = next.send("c1", "four");
+    assert!(fresh.get() > third.get() && fresh != acknowledged);
+}
+
+#[test]
+fn a_store_that_fails_is_reported_and_the_message_still_goes_out() {
+    struct Full;
+    impl OutboxStore for Full {
+        fn load(&self) -> Result<Vec<niochat_client::StoredMessage>, niochat_client::StoreError> {
+            Ok(Vec::new())
+        }
+        fn save(
+            &self,
+            _: &niochat_client::StoredMessage,
+        ) -> Result<(), niochat_client::StoreError> {
+            Err(niochat_client::StoreError("QuotaExceededError".into()))
+        }
+        fn remove(&self, _: u64) -> Result<(), niochat_client::StoreError> {
+            Ok(())
+        }
+    }
+    let mut harness = Harness::connected(config());
+    harness.engine.restore_outbox(Arc::new(Full)).unwrap();
+    harness.send("c1", "hello");
+    assert!(
+        harness
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::StorageFailed(_)))
+    );
+    assert_eq!(harness.sent_of("message").len(), 1);
+}
