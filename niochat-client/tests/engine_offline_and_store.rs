@@ -161,3 +161,25 @@ fn a_store_that_fails_is_reported_and_the_message_still_goes_out() {
     );
     assert_eq!(harness.sent_of("message").len(), 1);
 }
+
+#[test]
+fn suspending_closes_cleanly_and_resuming_reconnects_at_once_and_syncs() {
+    let mut harness = Harness::connected(config());
+    harness.join("c1");
+    harness.receive(support::chat("m1", "c1", "before", "2025-12-07T10:00:00"));
+    harness.clear();
+    harness.engine.suspend(harness.now);
+    harness.pump();
+    assert_eq!(harness.closes.len(), 1);
+    assert_eq!(harness.closes[0].1, 1001, "going away");
+    harness.live = None;
+    harness.advance(Duration::from_secs(3600));
+    assert!(harness.opening.is_none(), "no attempt while suspended");
+    harness.engine.resume(harness.now);
+    harness.pump();
+    harness.accept();
+    assert_eq!(harness.engine.status(), &Status::Connected);
+    let sync = harness.sent_of("sync");
+    assert_eq!(sync.len(), 1, "{:?}", harness.sent_types());
+    assert_eq!(sync[0]["last_message_id"], "m1", "the sync starts after the last message seen");
+}

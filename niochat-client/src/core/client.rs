@@ -100,6 +100,14 @@ impl Client {
         self.send(Request::NetworkLost);
     }
 
+    /// The app goes away for a while (a page into the back/forward cache, an app in the
+    /// background): closes the connection cleanly and makes no attempt until
+    /// [`resume`](Self::resume), which reconnects at once and syncs what was missed. Queued
+    /// messages stay queued.
+    pub fn suspend(&self) {
+        self.send(Request::Suspend);
+    }
+
     /// The same hint as [`network_available`](Self::network_available), under the name apps
     /// use when they come back to the foreground.
     pub fn resume(&self) {

@@ -18,6 +18,7 @@ pub(crate) enum Request {
     Reconnect,
     NetworkAvailable,
     NetworkLost,
+    Suspend,
     SendMessage {
         conversation: Id,
         content: String,

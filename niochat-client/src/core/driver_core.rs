@@ -149,6 +149,7 @@ impl ClientCore {
             Request::Reconnect => engine.reconnect(now),
             Request::NetworkAvailable => engine.network_available(now),
             Request::NetworkLost => engine.network_lost(now),
+            Request::Suspend => engine.suspend(now),
             Request::SendMessage {
                 conversation,
                 content,

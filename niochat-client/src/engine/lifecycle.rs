@@ -83,6 +83,30 @@ impl Engine {
         self.keepalive.pause();
     }
 
+    /// The app goes away for a while (a page entering the back/forward cache, a mobile app in
+    /// the background past its grace): closes the connection cleanly and waits as if
+    /// offline, keeping the queue, the rooms and where each sync starts.
+    /// [`resume`](Self::resume) reconnects at once on a fresh schedule and syncs what was
+    /// missed.
+    pub fn suspend(&mut self, now: Instant) {
+        self.network_lost(now);
+        if let Some(connection) = self.current_connection() {
+            tracing::debug!("suspended: closing the connection");
+            if !matches!(self.phase, Phase::AwaitingToken { .. }) {
+                self.actions.push_back(Action::Close {
+                    connection,
+                    code: 1001,
+                    reason: "suspended".to_owned(),
+                });
+            }
+            let closed = ConnectionErrorKind::Closed {
+                code: Some(1001),
+                reason: "suspended".to_owned(),
+            };
+            self.connection_failed(now, closed.into());
+        }
+    }
+
     /// The same as [`network_available`](Self::network_available), under the name apps use
     /// when they come back to the foreground.
     pub fn resume(&mut self, now: Instant) {
