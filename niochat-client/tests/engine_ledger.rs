@@ -9,14 +9,7 @@ use niochat_client::engine::Reply;
 use niochat_client::model::ErrorCode;
 use niochat_client::{DeliveryError, Event, MessageState, PresenceStatus, Status};
 use serde_json::json;
-use support::{Harness, SECOND, ack, chat, config, error, joined, message};
-
-fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
-    match state {
-        Some(MessageState::Acknowledged(ack)) => Some(ack.message_id.to_string()),
-        _ => None,
-    }
-}
+use support::{Harness, SECOND, ack, acknowledged_as, chat, config, error, joined, message};
 
 #[test]
 fn an_error_answer_of_any_code_settles_its_own_message_and_never_the_next() {

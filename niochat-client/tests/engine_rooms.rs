@@ -4,16 +4,9 @@
 
 mod support;
 
-use niochat_client::{Event, Id, MessageState, Origin};
+use niochat_client::{Event, Id, Origin};
 use serde_json::json;
-use support::{Harness, SECOND, ack, chat, config, error, joined, message};
-
-fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
-    match state {
-        Some(MessageState::Acknowledged(ack)) => Some(ack.message_id.to_string()),
-        _ => None,
-    }
-}
+use support::{Harness, SECOND, ack, acknowledged_as, chat, config, error, joined, message};
 
 #[test]
 fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {

@@ -3,6 +3,7 @@
 Run: target/niochat-venv/bin/python tests/servers/check_pytake_server.py > tests/servers/WIRE.md
 Starts the server as a subprocess (short ping interval so Engine.IO pings show up), runs each scenario
 and prints markdown: `->` client to server, `<-` server to client, `t` seconds since the scenario began.
+What it shares with niochat/check_niochat_server.py is in wire_log.py, next to it.
 """
 
 import asyncio
@@ -10,16 +11,15 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import jwt
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from wire_log import closed_note, http, section, start_script
 
 SECRET = "wire-secret-wire-secret-wire-secret"  # >= 32 bytes: no PyJWT key warning
 PING_INTERVAL_MS, PING_TIMEOUT_MS = 2000, 1500
@@ -60,9 +60,7 @@ class Client:
                     await self.send("3")
         except ConnectionClosed:
             pass
-        rc, who = self.ws.protocol.close_rcvd, "client" if self.closing else "SERVER"
-        self.note("<-", f"(WebSocket closed by {who}; server's close frame: "
-                        f"{f'code={rc.code} reason={rc.reason!r}' if rc else 'none'})")
+        self.note("<-", closed_note(self.ws, self.closing))
         self.frames.append(None)
 
     async def send(self, frame):
@@ -82,33 +80,11 @@ class Client:
         await self.reader
 
 
-def http(port, method, path, body=None, bearer=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json"})
-    if bearer:
-        req.add_header("Authorization", f"Bearer {bearer}")
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
 async def call(log, t0, port, method, path, body=None, bearer=None):
     status, text = await asyncio.to_thread(http, port, method, path, body, bearer)
     log.append(f"t={time.monotonic() - t0:6.3f}  HTTP {method} {path} {json.dumps(body) if body else ''}"
                f"{' (Bearer)' if bearer else ''} -> {status} {text}")
     return status, text
-
-
-def section(title, log, findings=()):
-    print(f"## {title}\n\n```")
-    print("\n".join(log))
-    print("```\n")
-    for f in findings:
-        print(f"- {f}")
-    print()
 
 
 async def scenario_valid(port):
@@ -262,9 +238,8 @@ NOTES = """## Notes for the Rust client (read from the frames above)
 
 
 def start_server():
-    return subprocess.Popen([sys.executable, os.path.join(HERE, "pytake_server.py"), "--secret", SECRET,
-                             "--ping-interval-ms", str(PING_INTERVAL_MS), "--ping-timeout-ms",
-                             str(PING_TIMEOUT_MS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    return start_script(os.path.join(HERE, "pytake_server.py"), "--secret", SECRET, "--ping-interval-ms",
+                        str(PING_INTERVAL_MS), "--ping-timeout-ms", str(PING_TIMEOUT_MS))
 
 
 async def main():

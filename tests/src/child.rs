@@ -41,6 +41,11 @@ impl ChildServer {
         }
     }
 
+    /// `ws://127.0.0.1:<port>`: each client adds its backend's path.
+    pub(crate) fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
     /// Stops the server as a deployment does (SIGTERM).
     pub(crate) async fn stop(&self) {
         if let Some(mut child) = self.child.lock().await.take() {

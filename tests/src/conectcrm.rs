@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::child::{ChildServer, Recipe, workspace};
-use crate::pytake::{now, sign};
+use crate::jwt::{TokenSecret, now};
 
 /// The company every test user belongs to.
 pub const COMPANY: &str = "11111111-1111-4111-8111-111111111111";
@@ -13,26 +13,24 @@ pub const COMPANY: &str = "11111111-1111-4111-8111-111111111111";
 /// A running ConectCRM replica. Stops when dropped.
 pub struct ConectCrmServer {
     server: ChildServer,
-    secret: String,
+    secret: TokenSecret,
 }
 
 impl ConectCrmServer {
     /// Starts the server with ConectCRM's keep-alive timing (25 s interval, 20 s timeout).
     pub async fn start() -> Self {
-        let secret = format!("conectcrm-test-secret-{}", fastrand::u64(..));
+        let secret = TokenSecret::new("conectcrm");
         let folder = workspace().join("tests/servers/conectcrm");
         assert!(
             folder.join("node_modules/socket.io").exists(),
             "the ConectCRM server's packages are not installed: run `cargo xtask test` (it runs `npm ci` in {})",
             folder.display()
         );
+        let mut args = vec![folder.join("server.js").display().to_string()];
+        args.extend(secret.args());
         let recipe = Recipe {
             program: "node".into(),
-            args: vec![
-                folder.join("server.js").display().to_string(),
-                "--secret".into(),
-                secret.clone(),
-            ],
+            args,
         };
         Self {
             server: ChildServer::start(recipe).await,
@@ -42,25 +40,17 @@ impl ConectCrmServer {
 
     /// `ws://127.0.0.1:<port>`: the client adds `/socket.io/?EIO=4&transport=websocket`.
     pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.server.port)
+        self.server.ws_url()
     }
 
     /// A valid token for agent `user` (a uuid), with the claims ConectCRM's login signs.
     pub fn token_for(&self, user: &str) -> String {
-        self.sign(user, now() + 3600)
+        self.secret.valid(|exp| claims(user, exp))
     }
 
     /// An expired token for `user`: accepted and at once disconnected (`40` then `41`).
     pub fn expired_token(&self, user: &str) -> String {
-        self.sign(user, now().saturating_sub(3600))
-    }
-
-    fn sign(&self, user: &str, exp: u64) -> String {
-        let claims = json!({
-            "sub": user, "email": format!("{user}@example.com"), "empresa_id": COMPANY,
-            "role": "vendedor", "iat": now(), "exp": exp,
-        });
-        sign(&self.secret, &claims)
+        self.secret.expired(|exp| claims(user, exp))
     }
 
     /// Opens a ticket (`novo_ticket` to the company); returns its id.
@@ -128,4 +118,12 @@ impl ConectCrmServer {
         self.server.stop().await;
         self.server.resume().await;
     }
+}
+
+/// The claims ConectCRM's login signs for agent `user`.
+fn claims(user: &str, exp: u64) -> Value {
+    json!({
+        "sub": user, "email": format!("{user}@example.com"), "empresa_id": COMPANY,
+        "role": "vendedor", "iat": now(), "exp": exp,
+    })
 }

@@ -23,6 +23,8 @@
 
 mod child;
 mod conectcrm;
+mod freeze;
+mod ids;
 mod jwt;
 mod niochat;
 mod pytake;

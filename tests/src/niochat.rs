@@ -27,7 +27,7 @@ impl NioChatServer {
 
     /// `ws://127.0.0.1:<port>`: the client adds the endpoint's path.
     pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.server.port)
+        self.server.ws_url()
     }
 
     /// A new valid DRF token key (40 hex) for `user`.

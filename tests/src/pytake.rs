@@ -8,15 +8,15 @@
 
 use std::path::PathBuf;
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::child::{ChildServer, Recipe, workspace};
+use crate::jwt::TokenSecret;
 
 /// A running PyTake replica. Stops when dropped.
 pub struct PyTakeServer {
     server: ChildServer,
-    secret: String,
+    secret: TokenSecret,
 }
 
 impl PyTakeServer {
@@ -27,19 +27,19 @@ impl PyTakeServer {
 
     /// Starts the server with its Engine.IO pings every `interval_ms`, waiting `timeout_ms`.
     pub async fn start_with_ping(interval_ms: u64, timeout_ms: u64) -> Self {
-        let secret = format!("pytake-test-secret-{}", fastrand::u64(..));
+        let secret = TokenSecret::new("pytake");
         let script = workspace().join("tests/servers/pytake_server.py");
+        let mut args = vec![script.display().to_string()];
+        args.extend(secret.args());
+        args.extend([
+            "--ping-interval-ms".into(),
+            interval_ms.to_string(),
+            "--ping-timeout-ms".into(),
+            timeout_ms.to_string(),
+        ]);
         let recipe = Recipe {
             program: python(),
-            args: vec![
-                script.display().to_string(),
-                "--secret".into(),
-                secret.clone(),
-                "--ping-interval-ms".into(),
-                interval_ms.to_string(),
-                "--ping-timeout-ms".into(),
-                timeout_ms.to_string(),
-            ],
+            args,
         };
         Self {
             server: ChildServer::start(recipe).await,
@@ -49,25 +49,17 @@ impl PyTakeServer {
 
     /// `ws://127.0.0.1:<port>`: the client adds `/socket.io/?EIO=4&transport=websocket`.
     pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.server.port)
+        self.server.ws_url()
     }
 
     /// A valid token for `user`, with the claims PyTake's login issues.
     pub fn token_for(&self, user: &str) -> String {
-        self.sign(user, now() + 3600)
+        self.secret.valid(|exp| claims(user, exp))
     }
 
     /// An expired token for `user`: refused with `44` at the namespace CONNECT.
     pub fn expired_token(&self, user: &str) -> String {
-        self.sign(user, now().saturating_sub(3600))
-    }
-
-    fn sign(&self, user: &str, exp: u64) -> String {
-        let claims = json!({
-            "sub": user, "exp": exp, "type": "access",
-            "organization_id": "00000000-0000-0000-0000-00000000000a", "role": "agent",
-        });
-        sign(&self.secret, &claims)
+        self.secret.expired(|exp| claims(user, exp))
     }
 
     /// PyTake's REST send path: `user` posts `text` to `conversation`; every client in the
@@ -157,19 +149,10 @@ pub fn python() -> PathBuf {
     venv
 }
 
-/// An HS256 JWT of `claims` signed with `secret`.
-pub(crate) fn sign(secret: &str, claims: &Value) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("HS256 signing cannot fail")
-}
-
-pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|at| at.as_secs())
-        .unwrap_or(0)
+/// The claims PyTake's login issues for `user`.
+fn claims(user: &str, exp: u64) -> Value {
+    json!({
+        "sub": user, "exp": exp, "type": "access",
+        "organization_id": "00000000-0000-0000-0000-00000000000a", "role": "agent",
+    })
 }

@@ -27,6 +27,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
+use crate::freeze::wait_while_frozen;
+use crate::ids::uuid;
+
 const PATH: &str = "/api/v1/conversations/ws";
 
 #[derive(Default)]
@@ -209,11 +212,8 @@ async fn serve(stream: TcpStream, state: Arc<State>, mut frozen: watch::Receiver
     state.clients().insert(id, sender);
     let (mut sink, mut reader) = socket.split();
     loop {
-        if *frozen.borrow_and_update() {
-            if frozen.changed().await.is_err() {
-                break;
-            }
-            continue;
+        if !wait_while_frozen(&mut frozen).await {
+            break;
         }
         tokio::select! {
             _ = frozen.changed() => continue,
@@ -267,16 +267,4 @@ fn accepts(payload: &[u8], state: &State) -> bool {
 
 fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-fn uuid() -> String {
-    let (a, b) = (fastrand::u64(..), fastrand::u64(..));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) & 0x3fff | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
 }

@@ -21,6 +21,8 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use crate::freeze::wait_while_frozen;
+use crate::ids::uuid;
 use crate::server::{Outgoing, State};
 
 pub(crate) async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
@@ -81,12 +83,9 @@ async fn serve_authenticated<S: AsyncRead + AsyncWrite + Unpin>(
 
     let mut frozen = state.frozen.subscribe();
     loop {
-        if *frozen.borrow_and_update() {
-            // Silent but open: read nothing, write nothing, until thawed.
-            if frozen.changed().await.is_err() {
-                break;
-            }
-            continue;
+        // Silent but open: read nothing, write nothing, until thawed.
+        if !wait_while_frozen(&mut frozen).await {
+            break;
         }
         tokio::select! {
             _ = frozen.changed() => continue,
@@ -324,16 +323,4 @@ fn reply(frame: ServerFrame) -> Option<Message> {
 /// The real server's format: naive UTC with microseconds.
 fn now() -> Timestamp {
     Timestamp::naive_utc(chrono::Utc::now())
-}
-
-fn uuid() -> String {
-    let (a, b) = (fastrand::u64(..), fastrand::u64(..));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) & 0x3fff | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
 }

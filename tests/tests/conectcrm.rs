@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use niochat_client::core::ConectCrmAgent;
 use niochat_client::dialect::conectcrm::ConectCrmEvent;
 use niochat_client::dialect::{BackendEvent, CommandKind};
@@ -14,19 +12,17 @@ use niochat_client::{
 };
 use niochat_testkit::ConectCrmServer;
 use serde_json::json;
-use support::{PATIENCE, next_error, next_matching, wait_status};
+use support::{next_error, next_matching, wait_status};
 
 const ALICE: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const BOB: &str = "aaaaaaaa-0000-4000-8000-000000000002";
 
 fn builder(server: &ConectCrmServer, user: &str) -> ClientBuilder {
-    ClientBuilder::new(server.url())
-        .backend(Backend::ConectCrm)
-        .token(server.token_for(user))
-        .configure(|config| {
-            config.reconnect.initial_delay = Duration::from_millis(20);
-            config.reconnect.max_delay = Duration::from_millis(200);
-        })
+    support::reconnecting_quickly(
+        ClientBuilder::new(server.url())
+            .backend(Backend::ConectCrm)
+            .token(server.token_for(user)),
+    )
 }
 
 async fn agent_in(server: &ConectCrmServer, user: &str, ticket: &str) -> (Client, EventStream) {
@@ -39,21 +35,8 @@ async fn agent_in(server: &ConectCrmServer, user: &str, ticket: &str) -> (Client
 /// Waits until the server lists `user` in `ticket`'s room.
 async fn in_ticket_room(server: &ConectCrmServer, user: &str, ticket: &str) {
     let room = format!("ticket:{}:{ticket}", niochat_testkit::COMPANY);
-    let waited = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let stats = server.stats().await;
-            if stats["rooms"][&room]
-                .as_array()
-                .is_some_and(|users| users.iter().any(|u| u == user))
-            {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-    });
-    waited
-        .await
-        .unwrap_or_else(|_| panic!("{user} never entered {room}"));
+    let listed = support::listed_in_room(move || server.stats(), &room, user).await;
+    assert!(listed, "{user} never entered {room}");
 }
 
 #[tokio::test]

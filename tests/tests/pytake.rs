@@ -18,13 +18,11 @@ use support::{PATIENCE, next_error, next_matching, wait_status};
 const ROOM: &str = "00000000-0000-0000-0000-000000000001";
 
 fn builder(server: &PyTakeServer, user: &str) -> ClientBuilder {
-    ClientBuilder::new(server.url())
-        .backend(Backend::PyTake)
-        .token(server.token_for(user))
-        .configure(|config| {
-            config.reconnect.initial_delay = Duration::from_millis(20);
-            config.reconnect.max_delay = Duration::from_millis(200);
-        })
+    support::reconnecting_quickly(
+        ClientBuilder::new(server.url())
+            .backend(Backend::PyTake)
+            .token(server.token_for(user)),
+    )
 }
 
 async fn connected_in_room(server: &PyTakeServer, user: &str) -> (Client, EventStream) {
@@ -36,21 +34,8 @@ async fn connected_in_room(server: &PyTakeServer, user: &str) -> (Client, EventS
 /// Waits until the server lists `user` in the room (it has no event stream).
 async fn in_room(server: &PyTakeServer, user: &str) {
     let room = format!("conversation:{ROOM}");
-    let waited = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let stats = server.stats().await;
-            if stats["rooms"][&room]
-                .as_array()
-                .is_some_and(|users| users.iter().any(|u| u == user))
-            {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-    });
-    waited
-        .await
-        .unwrap_or_else(|_| panic!("{user} never joined {room}"));
+    let listed = support::listed_in_room(move || server.stats(), &room, user).await;
+    assert!(listed, "{user} never joined {room}");
 }
 
 #[tokio::test]

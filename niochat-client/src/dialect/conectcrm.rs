@@ -29,6 +29,7 @@ use super::{
     CommandKind, Dialect, KeepAliveMode, Protocol, Rejection, RoomMode, Unsupported,
 };
 use crate::auth::AuthToken;
+use crate::model::extra::with_fields;
 use crate::model::{
     ChatMessage, Content, Id, PresenceStatus, PresenceUpdate, Timestamp, TypingUpdate,
 };
@@ -180,10 +181,7 @@ impl From<NovaMensagem> for ChatMessage {
             Some(Value::Object(who)) => who.get("tipo").and_then(Value::as_str).map(str::to_owned),
             _ => None,
         };
-        let mut extra = message.extra;
-        if let Some(remetente) = message.remetente {
-            extra.insert("remetente".into(), remetente);
-        }
+        let extra = with_fields(message.extra, [("remetente", message.remetente)]);
         ChatMessage {
             id: message.id,
             conversation_id: message.ticket_id,

@@ -29,7 +29,7 @@ use super::{
     Protocol, Rejection, RoomMode, Unsupported,
 };
 use crate::auth::AuthToken;
-use crate::model::extra::deserialize_with_extra;
+use crate::model::extra::{deserialize_with_extra, with_fields};
 use crate::model::{
     ChatMessage, Content, DeliveryStatus, Id, PresenceStatus, PresenceUpdate, Timestamp,
     TypingUpdate,
@@ -146,17 +146,14 @@ deserialize_with_extra!(
 
 impl From<PyTakeMessage> for ChatMessage {
     fn from(message: PyTakeMessage) -> Self {
-        let mut extra = message.extra;
-        let fields = [
-            ("direction", message.direction.map(Value::String)),
-            ("message_type", message.message_type.map(Value::String)),
-            ("status", message.status.map(|status| json!(status))),
-        ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                extra.insert(name.to_owned(), value);
-            }
-        }
+        let extra = with_fields(
+            message.extra,
+            [
+                ("direction", message.direction.map(Value::String)),
+                ("message_type", message.message_type.map(Value::String)),
+                ("status", message.status.map(|status| json!(status))),
+            ],
+        );
         ChatMessage {
             id: message.id,
             conversation_id: message.conversation_id,

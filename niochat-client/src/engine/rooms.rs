@@ -14,18 +14,17 @@
 //! to receive, the conversation has a history gap: it is reported, and the engine continues
 //! live rather than asking for the same answer forever.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+mod seen;
 
-use rustc_hash::FxHasher;
+use std::collections::{HashMap, VecDeque};
+
 use web_time::{Duration, Instant};
 
 use super::events::{ClientMessageId, GapReason, Origin};
 use crate::dialect::RequestId;
-use crate::model::{ChatMessage, Content, Id, MessageDeletion};
+use crate::model::{ChatMessage, Id, MessageDeletion};
+use seen::{Seen, fingerprint};
 
-/// How many message ids per conversation are remembered for de-duplication.
-const REMEMBERED_IDS: usize = 2048;
 /// How many resent messages per conversation are remembered as possibly stored twice.
 const REMEMBERED_RESENDS: usize = 256;
 
@@ -53,46 +52,6 @@ pub(crate) enum RejoinStep {
         after: Option<Id>,
         reason: GapReason,
     },
-}
-
-/// The ids seen in a conversation, as 64-bit hashes (no copies of the ids), with a
-/// fingerprint of each message's content.
-#[derive(Debug, Default)]
-struct Seen {
-    order: VecDeque<u64>,
-    fingerprints: HashMap<u64, u64, BuildHasherDefault<Prehashed>>,
-}
-
-impl Seen {
-    /// Records `id` and tells whether it is new, an update, or a duplicate (`None`).
-    fn record(&mut self, id: &Id, fingerprint: Option<u64>) -> Option<bool> {
-        let id = hash_of(id);
-        match self.fingerprints.get_mut(&id) {
-            Some(known) => match fingerprint {
-                Some(fingerprint) if *known == 0 => {
-                    *known = fingerprint;
-                    None
-                }
-                Some(fingerprint) if fingerprint != *known => {
-                    *known = fingerprint;
-                    Some(false)
-                }
-                _ => None,
-            },
-            None => {
-                if self.order.len() == REMEMBERED_IDS
-                    && let Some(oldest) = self.order.pop_front()
-                {
-                    self.fingerprints.remove(&oldest);
-                }
-                self.order.push_back(id);
-                // An id seen only through our own acknowledgement has no content yet: the first
-                // copy of it that arrives is a duplicate of what the app sent, not an update.
-                self.fingerprints.insert(id, fingerprint.unwrap_or(0));
-                Some(true)
-            }
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -423,59 +382,6 @@ impl Rooms {
             }
         };
         &mut self.rooms[index]
-    }
-}
-
-/// A hash of everything in a message, to tell a duplicate from an update: its fields hashed
-/// as they are, with only the rare extra fields written out as text. Fx, not SipHash: this
-/// runs for every message received, and nothing here is keyed by what a peer could choose
-/// to collide (a collision would make an edit of one message look like its duplicate).
-fn fingerprint(message: &ChatMessage) -> u64 {
-    let mut hasher = FxHasher::default();
-    message.id.hash(&mut hasher);
-    message.conversation_id.hash(&mut hasher);
-    message.user_id.hash(&mut hasher);
-    match &message.content {
-        Content::Text(text) => text.hash(&mut hasher),
-        Content::Structured(value) => value.to_string().hash(&mut hasher),
-    }
-    message.role.hash(&mut hasher);
-    message
-        .created_at
-        .as_ref()
-        .map(|at| at.as_str())
-        .hash(&mut hasher);
-    for (name, value) in &message.extra {
-        name.hash(&mut hasher);
-        value.to_string().hash(&mut hasher);
-    }
-    // Zero means "content unknown" in `Seen`: keep real fingerprints off it.
-    hasher.finish().max(1)
-}
-
-fn hash_of(id: &Id) -> u64 {
-    let mut hasher = FxHasher::default();
-    id.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// A hasher for keys that are hashes already.
-#[derive(Debug, Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
     }
 }
 

@@ -5,8 +5,26 @@
 //! intermediate tree before reading it, which on the receive path costs as much as the rest of
 //! the decoding together. [`deserialize_with_extra!`] writes the visitor instead: each known
 //! field is read straight into its type, each other one into `extra`, in one pass.
+//!
+//! The way back is here too: a dialect that read a field into a type of its own, with no
+//! place for it in the common message, puts it back into `extra` with [`with_fields`].
 
 use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+/// `extra` with each of `fields` that is present put back under its wire name, in order.
+pub(crate) fn with_fields(
+    mut extra: Map<String, Value>,
+    fields: impl IntoIterator<Item = (&'static str, Option<Value>)>,
+) -> Map<String, Value> {
+    for (name, value) in fields {
+        if let Some(value) = value {
+            extra.insert(name.to_owned(), value);
+        }
+    }
+    extra
+}
 
 /// A field name, borrowed from the input when it can be.
 pub(crate) struct Key<'a>(pub(crate) Cow<'a, str>);

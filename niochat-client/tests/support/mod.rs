@@ -304,6 +304,14 @@ impl Harness {
         self.sent.iter().map(|(_, text)| text.clone()).collect()
     }
 
+    /// The contents of the chat `message` frames written so far, in order.
+    pub fn sent_contents(&self) -> Vec<Value> {
+        self.sent_of("message")
+            .iter()
+            .map(|frame| frame["content"].clone())
+            .collect()
+    }
+
     /// The `type`s of the frames written so far.
     pub fn sent_types(&self) -> Vec<String> {
         self.sent_json()
@@ -377,6 +385,14 @@ impl Harness {
 
     pub fn elapsed(&self) -> Duration {
         self.now - self.start
+    }
+}
+
+/// The server's id for a message, once its state says it was acknowledged.
+pub fn acknowledged_as(state: Option<&MessageState>) -> Option<String> {
+    match state {
+        Some(MessageState::Acknowledged(ack)) => Some(ack.message_id.to_string()),
+        _ => None,
     }
 }
 

@@ -8,18 +8,22 @@ use std::time::Duration;
 
 use niochat_client::{Client, ClientBuilder, ConnectionError, Event, EventStream, Status};
 use niochat_testkit::TestServer;
+use serde_json::Value;
 
 /// The ceiling of any wait: a failing test fails after this, a passing one never waits it.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
 /// A client of `server` as `user`, reconnecting quickly so that suites run in real time.
 pub fn builder(server: &TestServer, user: &str) -> ClientBuilder {
-    ClientBuilder::new(server.url())
-        .token(server.token_for(user))
-        .configure(|config| {
-            config.reconnect.initial_delay = Duration::from_millis(20);
-            config.reconnect.max_delay = Duration::from_millis(200);
-        })
+    reconnecting_quickly(ClientBuilder::new(server.url()).token(server.token_for(user)))
+}
+
+/// `builder` with reconnection delays of milliseconds, so that suites run in real time.
+pub fn reconnecting_quickly(builder: ClientBuilder) -> ClientBuilder {
+    builder.configure(|config| {
+        config.reconnect.initial_delay = Duration::from_millis(20);
+        config.reconnect.max_delay = Duration::from_millis(200);
+    })
 }
 
 /// A connected client with an event stream opened before connecting.
@@ -85,6 +89,28 @@ pub async fn eventually(what: &str, condition: impl Fn() -> bool) {
         }
     });
     waited.await.unwrap_or_else(|_| panic!("never: {what}"));
+}
+
+/// Waits until a server's test statistics (`stats`, as `{"rooms": {room: [users]}}`) list
+/// `user` in `room`: the servers that keep rooms have no event stream to say so. False if they
+/// never do.
+pub async fn listed_in_room<F>(stats: impl Fn() -> F, room: &str, user: &str) -> bool
+where
+    F: Future<Output = Value>,
+{
+    let listed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let stats = stats().await;
+            if stats["rooms"][room]
+                .as_array()
+                .is_some_and(|users| users.iter().any(|u| u == user))
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    listed.await.is_ok()
 }
 
 /// Prints the client's logs (debug and up) in the test's output.
