@@ -51,8 +51,10 @@ pub mod engine;
 pub mod model;
 mod platform;
 
-#[cfg(feature = "native")]
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod native;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+mod web;
 
 pub use auth::{AuthToken, SecretUrl};
 pub use core::{
@@ -65,8 +67,10 @@ pub use engine::{
     Status, StopReason, StoreError, StoredMessage,
 };
 pub use model::{ChatMessage, Content, Id, PresenceStatus, Timestamp};
-#[cfg(feature = "native")]
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub use native::FileOutboxStore;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub use web::LocalStorageOutbox;
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
 #[cfg(all(doctest, feature = "native"))]

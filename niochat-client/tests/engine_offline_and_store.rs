@@ -166,7 +166,12 @@ fn a_store_that_fails_is_reported_and_the_message_still_goes_out() {
 fn suspending_closes_cleanly_and_resuming_reconnects_at_once_and_syncs() {
     let mut harness = Harness::connected(config());
     harness.join("c1");
-    harness.receive(support::message("m1", "c1", "before", "2025-12-07T10:00:00"));
+    harness.receive(support::message(
+        "m1",
+        "c1",
+        "before",
+        "2025-12-07T10:00:00",
+    ));
     harness.clear();
     harness.engine.suspend(harness.now);
     harness.pump();
@@ -181,5 +186,8 @@ fn suspending_closes_cleanly_and_resuming_reconnects_at_once_and_syncs() {
     assert_eq!(harness.engine.status(), &Status::Connected);
     let sync = harness.sent_of("sync");
     assert_eq!(sync.len(), 1, "{:?}", harness.sent_types());
-    assert_eq!(sync[0]["last_message_id"], "m1", "the sync starts after the last message seen");
+    assert_eq!(
+        sync[0]["last_message_id"], "m1",
+        "the sync starts after the last message seen"
+    );
 }

@@ -23,6 +23,7 @@
 
 mod child;
 mod conectcrm;
+mod control;
 mod freeze;
 mod ids;
 mod jwt;
@@ -34,6 +35,7 @@ mod session;
 mod tls;
 
 pub use conectcrm::{COMPANY, ConectCrmServer};
+pub use control::ControlledServers;
 pub use jwt::{expired_token, token_for};
 pub use niochat::NioChatServer;
 pub use pytake::{PyTakeServer, python};

@@ -210,6 +210,20 @@ impl TestServer {
         }
     }
 
+    /// Fault: drops the connections of `user` now, without a close frame; the others stay.
+    pub fn drop_connections_of(&self, user: &str) {
+        let tasks: Vec<JoinHandle<()>> = self
+            .state
+            .peers()
+            .values_mut()
+            .filter(|peer| peer.user.as_deref() == Some(user))
+            .filter_map(|peer| peer.task.take())
+            .collect();
+        for task in tasks {
+            task.abort();
+        }
+    }
+
     /// Fault: stops answering (no reads, no writes) while keeping every TCP connection open, as
     /// a half-open connection looks to a client. [`thaw`](Self::thaw) ends it.
     pub fn freeze(&self) {

@@ -233,6 +233,13 @@ impl ClientCore {
         }
     }
 
+    /// The app goes away for a while (a page into the back/forward cache, an app in the
+    /// background): see [`Engine::suspend`]. [`network`](Self::network)`(now, true)` resumes.
+    pub fn suspend(&mut self, now: Instant) {
+        self.now = now;
+        self.engine.suspend(now);
+    }
+
     /// A text frame on `connection`, without copying it out of the driver's buffer.
     pub fn text(&mut self, now: Instant, connection: ConnectionId, text: &str) {
         self.now = now;

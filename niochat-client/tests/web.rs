@@ -1,0 +1,218 @@
+//! The browser driver in real headless Chromium against real servers on 127.0.0.1 (started
+//! by `cargo xtask test`, reached through their control socket): connect and chat, a server
+//! drop with a message queued meanwhile (delivered once), a half-open connection detected
+//! by keep-alive, a refused token, a Socket.IO backend end to end, the page's `offline` and
+//! `online` events, and the outbox surviving the client in `localStorage`.
+#![cfg(all(target_arch = "wasm32", feature = "web"))]
+
+mod web_support;
+
+use std::time::Duration;
+
+use niochat_client::{
+    Backend, ClientBuilder, Event, LocalStorageOutbox, Status, engine::ReconnectPolicy,
+};
+use serde_json::json;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_support::{Control, event_until, pause, status_until, unique, uuid};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn quick_reconnects() -> ReconnectPolicy {
+    let mut policy = ReconnectPolicy::default();
+    policy.initial_delay = Duration::from_millis(100);
+    policy.max_delay = Duration::from_millis(400);
+    policy
+}
+
+async fn renum_client(control: &mut Control, backend: &str, user: &str) -> niochat_client::Client {
+    let (url, token) = control.endpoint(backend, user, false).await;
+    ClientBuilder::new(url)
+        .token(token)
+        .reconnect(quick_reconnects())
+        .build()
+        .expect("a valid client")
+}
+
+fn is_connected(status: &Status) -> bool {
+    matches!(status, Status::Connected)
+}
+
+fn text_of(event: &Event) -> Option<String> {
+    match event {
+        Event::Message { message, .. } => message.content.text().map(str::to_owned),
+        _ => None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn two_clients_chat_through_the_reference_server() {
+    let mut control = Control::connect().await;
+    let alice = renum_client(&mut control, "renum", "alice").await;
+    let bob = renum_client(&mut control, "renum", "bob").await;
+    let mut bob_events = bob.events();
+    alice.connect();
+    bob.connect();
+    let room = unique("web-chat");
+    alice.join(room.as_str()).await.expect("alice joins");
+    bob.join(room.as_str()).await.expect("bob joins");
+    let ack = alice
+        .send_message(room.as_str(), "hello from Chromium")
+        .await;
+    assert!(ack.is_ok(), "{ack:?}");
+    let got = event_until(&mut bob_events, 5_000, |event| text_of(event).is_some()).await;
+    assert_eq!(text_of(&got).as_deref(), Some("hello from Chromium"));
+}
+
+#[wasm_bindgen_test]
+async fn a_message_queued_while_the_server_dropped_us_arrives_once() {
+    let mut control = Control::connect().await;
+    let client = renum_client(&mut control, "renum", "carol").await;
+    let mut statuses = client.status_changes();
+    client.connect();
+    let room = unique("web-drop");
+    client.join(room.as_str()).await.expect("joined");
+    control
+        .run(json!({"cmd": "drop", "backend": "renum", "user": "carol"}))
+        .await;
+    status_until(&mut statuses, 5_000, |status| !is_connected(status)).await;
+    let ack = client.send_message(room.as_str(), "typed while away").await;
+    assert!(ack.is_ok(), "{ack:?}");
+    assert_eq!(control.stored(&room).await, ["typed while away"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_half_open_connection_is_detected_by_keep_alive_and_replaced() {
+    let mut control = Control::connect().await;
+    let (url, token) = control.endpoint("renum-faults", "dave", false).await;
+    let client = ClientBuilder::new(url)
+        .token(token)
+        .reconnect(quick_reconnects())
+        .keep_alive(Duration::from_millis(300), Duration::from_millis(300))
+        .build()
+        .expect("a valid client");
+    let mut statuses = client.status_changes();
+    client.connect();
+    status_until(&mut statuses, 5_000, is_connected).await;
+    control.run(json!({"cmd": "freeze"})).await;
+    let lost = status_until(&mut statuses, 5_000, |status| {
+        matches!(status, Status::Error(error) if error.kind() == &niochat_client::ConnectionErrorKind::KeepAliveTimeout(Duration::from_millis(300)))
+    })
+    .await;
+    control.run(json!({"cmd": "thaw"})).await;
+    status_until(&mut statuses, 5_000, is_connected).await;
+    drop(lost);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_token_ends_unauthorized_on_socket_io() {
+    let mut control = Control::connect().await;
+    let (url, token) = control.endpoint("pytake", "erin", true).await;
+    let client = ClientBuilder::new(url)
+        .backend(Backend::PyTake)
+        .token(token)
+        .reconnect(quick_reconnects())
+        .build()
+        .expect("a valid client");
+    let mut statuses = client.status_changes();
+    client.connect();
+    status_until(&mut statuses, 10_000, |status| {
+        matches!(status, Status::Unauthorized)
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_socket_io_backend_works_end_to_end() {
+    let mut control = Control::connect().await;
+    let (url, token) = control.endpoint("pytake", "frank", false).await;
+    let client = ClientBuilder::new(url)
+        .backend(Backend::PyTake)
+        .token(token)
+        .build()
+        .expect("a valid client");
+    let mut events = client.events();
+    client.connect();
+    let room = uuid();
+    client.join(room.as_str()).await.expect("joined");
+    control
+        .run(
+            json!({"cmd": "post", "backend": "pytake", "conversation": room,
+                    "user": "grace", "content": "over Socket.IO"}),
+        )
+        .await;
+    let got = event_until(&mut events, 5_000, |event| text_of(event).is_some()).await;
+    assert_eq!(text_of(&got).as_deref(), Some("over Socket.IO"));
+}
+
+#[wasm_bindgen_test]
+async fn offline_makes_no_attempt_and_online_reconnects_at_once() {
+    let mut control = Control::connect().await;
+    let client = renum_client(&mut control, "renum", "heidi").await;
+    let mut statuses = client.status_changes();
+    client.connect();
+    status_until(&mut statuses, 5_000, is_connected).await;
+    let window = web_sys::window().expect("a page");
+    let offline = web_sys::Event::new("offline").expect("an event");
+    window.dispatch_event(&offline).expect("dispatched");
+    control
+        .run(json!({"cmd": "drop", "backend": "renum", "user": "heidi"}))
+        .await;
+    status_until(&mut statuses, 5_000, |status| !is_connected(status)).await;
+    // Real time: the first attempt (100 ms at most) would have come and succeeded by now.
+    pause(Duration::from_millis(1_000)).await;
+    let meanwhile = statuses.drain_ready();
+    assert!(
+        !meanwhile.iter().any(is_connected),
+        "no attempt while offline: {meanwhile:?}"
+    );
+    let online = web_sys::Event::new("online").expect("an event");
+    window.dispatch_event(&online).expect("dispatched");
+    status_until(&mut statuses, 2_000, is_connected).await;
+}
+
+#[wasm_bindgen_test]
+async fn messages_queued_before_the_tab_closed_are_sent_once_by_the_next_client() {
+    let mut control = Control::connect().await;
+    let key = "niochat-web-test-outbox";
+    let room = unique("web-outbox");
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.remove_item(key);
+    }
+    let (url, token) = control.endpoint("renum", "ivan", false).await;
+    let first = ClientBuilder::new(url.clone())
+        .token(token.clone())
+        .outbox_store(LocalStorageOutbox::open(key).expect("localStorage"))
+        .build()
+        .expect("a valid client");
+    // Never connected: the tab closes with the message queued.
+    first
+        .queue_message(room.as_str(), "written before closing")
+        .await
+        .expect("queued");
+    drop(first);
+    pause(Duration::from_millis(50)).await;
+
+    let next = ClientBuilder::new(url)
+        .token(token)
+        .outbox_store(LocalStorageOutbox::open(key).expect("localStorage"))
+        .build()
+        .expect("a valid client");
+    let mut events = next.events();
+    next.connect();
+    event_until(&mut events, 5_000, |event| {
+        matches!(
+            event,
+            Event::Outgoing {
+                state: niochat_client::MessageState::Acknowledged(_),
+                ..
+            }
+        )
+    })
+    .await;
+    assert_eq!(control.stored(&room).await, ["written before closing"]);
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(key).ok().flatten());
+    assert_eq!(stored, None, "nothing left in localStorage");
+}
