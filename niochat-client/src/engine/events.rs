@@ -49,6 +49,21 @@ pub struct MessageAck {
     pub timestamp: Option<Timestamp>,
 }
 
+impl MessageAck {
+    /// An acknowledgement (for custom dialects and tests).
+    pub fn new(
+        conversation_id: impl Into<Id>,
+        message_id: impl Into<Id>,
+        timestamp: Option<Timestamp>,
+    ) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+            message_id: message_id.into(),
+            timestamp,
+        }
+    }
+}
+
 /// Where an outgoing chat message is: `Queued` → `Sent` → `Acknowledged`, or `Failed`.
 /// `Sent` goes back to `Queued` when its connection dies before the acknowledgement; `Held`
 /// says the client stopped trying while it was queued.
