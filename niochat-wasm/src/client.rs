@@ -8,7 +8,9 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use niochat_client::model::PresenceStatus;
-use niochat_client::{AuthToken, Client, CommandError, LocalStorageOutbox, TokenError};
+use niochat_client::{
+    AuthToken, Client, CommandError, LocalStorageOutbox, MemoryOutboxStore, TokenError,
+};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
@@ -70,6 +72,15 @@ fn config_error(message: impl std::fmt::Display) -> JsValue {
 
 type Listeners = Rc<RefCell<HashMap<String, Vec<Function>>>>;
 
+thread_local! {
+    /// The page's shared in-memory outboxes, by name.
+    static SHARED_OUTBOXES: RefCell<HashMap<String, MemoryOutboxStore>> = RefCell::default();
+}
+
+fn shared_outbox(name: String) -> MemoryOutboxStore {
+    SHARED_OUTBOXES.with(|stores| stores.borrow_mut().entry(name).or_default().clone())
+}
+
 /// A chat client. See `niochat.d.ts` for the documented API.
 #[wasm_bindgen(skip_typescript)]
 pub struct NioChatClient {
@@ -87,6 +98,7 @@ impl NioChatClient {
         let parsed: ClientOptions =
             serde_wasm_bindgen::from_value(options).map_err(config_error)?;
         let persist = parsed.persist_outbox.clone();
+        let shared = parsed.shared_outbox.clone();
         let mut builder = builder(parsed).map_err(config_error)?;
         if let Some(get_token) = get_token {
             builder = builder.token_provider(move |refresh: bool| {
@@ -105,6 +117,9 @@ impl NioChatClient {
                     }
                 }
             });
+        }
+        if let (None, Some(name)) = (&persist, shared) {
+            builder = builder.outbox_store(shared_outbox(name));
         }
         if let Some(key) = persist {
             let store = LocalStorageOutbox::open(key)

@@ -43,6 +43,8 @@ export interface ClientOptions {
   maxIncomingBytes?: number;
   /** A `localStorage` key: messages not yet acknowledged survive a closed tab and are sent once by the next client on this key. */
   persistOutbox?: string;
+  /** A name: clients of this page on the same name share one in-memory outbox, so a client that replaces another (a hot reload, a re-mount) sends what it left. Ignored with `persistOutbox`. */
+  sharedOutbox?: string;
 }
 
 export type StatusName =

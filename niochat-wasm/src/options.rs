@@ -42,6 +42,9 @@ pub struct ClientOptions {
     /// The `localStorage` key of a persisted outbox.
     #[serde(default)]
     pub persist_outbox: Option<String>,
+    /// The name of an in-memory outbox shared by the clients of this page that give it.
+    #[serde(default)]
+    pub shared_outbox: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,11 +128,9 @@ fn backend(option: Option<BackendOption>) -> Result<Backend, String> {
                 format!("unknown backend {other:?}: renum, pytake, pytake-go, conectcrm or niochat")
             })?,
         },
-        Some(BackendOption::PyTakeGo { user_id, .. }) => {
-            Backend::PyTakeGo(PyTakeGo {
-                user_id: user_id.map(Into::into),
-            })
-        }
+        Some(BackendOption::PyTakeGo { user_id, .. }) => Backend::PyTakeGo(PyTakeGo {
+            user_id: user_id.map(Into::into),
+        }),
         Some(BackendOption::NioChat { endpoint, user, .. }) => {
             let endpoint = match endpoint {
                 NioChatEndpoint::Conversation { id } => Endpoint::Conversation(id.into()),
@@ -225,6 +226,7 @@ mod tests {
             "reconnect": {"initialDelayMs": 200, "maxDelayMs": 5000, "maxAttempts": null, "jitter": "equal"},
             "ackTimeoutMs": 3000, "connectTimeoutMs": 4000, "tokenTimeoutMs": 2000,
             "maxOutgoingBytes": 1000, "maxIncomingBytes": 2000, "persistOutbox": "k",
+            "sharedOutbox": "s",
         }))
         .expect("valid options");
         let config = built.config();

@@ -3,6 +3,7 @@
 //! of the socket.io servers. Each is idempotent (a stamp records what was installed) and
 //! says plainly what is missing from the machine when it cannot proceed.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::{run, workspace};
@@ -194,6 +195,78 @@ pub fn openssl_available() -> bool {
         .args(["--exists", "openssl"])
         .status()
         .is_ok_and(|status| status.success())
+}
+
+/// The WebDriver of Debian's Chromium, which wasm-bindgen-test-runner drives.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's Chromium, which Playwright drives (never a downloaded browser).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Chromium and its WebDriver from Debian's packages (as root, or through `sudo -n`).
+pub fn browser() -> bool {
+    let present = || Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if present() {
+        println!("up to date: {CHROMIUM}, {CHROMEDRIVER}");
+        return true;
+    }
+    let apt = |args: &[&str]| {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|output| output.stdout.starts_with(b"0"));
+        let mut command = if root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "apt-get"]);
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(command)
+    };
+    let packages = [
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+    ];
+    if !(apt(&packages) || (apt(&["update"]) && apt(&packages))) || !present() {
+        eprintln!(
+            "could not install Chromium: run `apt-get install chromium chromium-driver` as root"
+        );
+        return false;
+    }
+    true
+}
+
+/// wasm-bindgen-cli (with wasm-bindgen-test-runner) at the version of the `wasm-bindgen`
+/// crate in Cargo.lock: the two must match exactly. Never `--locked` (see TOOLCHAIN.md).
+pub fn wasm_bindgen_cli() -> bool {
+    let lock = std::fs::read_to_string(workspace().join("Cargo.lock")).unwrap_or_default();
+    let Some(version) = lock
+        .split("[[package]]")
+        .find(|package| package.contains("name = \"wasm-bindgen\"\n"))
+        .and_then(|package| package.split("version = \"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+    else {
+        eprintln!("no wasm-bindgen in Cargo.lock");
+        return false;
+    };
+    let installed = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+        .unwrap_or_default();
+    if installed.split_whitespace().nth(1) == Some(version) {
+        println!("up to date: wasm-bindgen {version}");
+        return true;
+    }
+    let mut install = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    install.args(["install", "wasm-bindgen-cli", "--version", version]);
+    // Its own target directory: the workspace's would be rebuilt for nothing.
+    install.env("CARGO_TARGET_DIR", workspace().join("target/tools"));
+    run(install)
 }
 
 /// The Python the test kit should use.

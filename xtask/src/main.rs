@@ -8,6 +8,7 @@
 //! - `cargo xtask bench [--quick] [...]`: the benchmark in release mode, with every peer.
 
 mod install;
+mod web;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -15,15 +16,18 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// The Node servers: the ConectCRM replica (tests) and the benchmark's socket.io pair.
-const NODE_FOLDERS: &[&str] = &["tests/servers/conectcrm", "bench/node"];
+const NODE_FOLDERS: &[&str] = &["tests/servers/conectcrm", "bench/node", web::TOOLS];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("npm") => npm(),
         _ => {
-            eprintln!("usage: cargo xtask test | cargo xtask bench [--quick] [--only FIGURES]");
+            eprintln!(
+                "usage: cargo xtask test | cargo xtask npm | cargo xtask bench [--quick] [--only FIGURES]"
+            );
             ExitCode::from(2)
         }
     }
@@ -68,9 +72,14 @@ fn test() -> ExitCode {
             install::python,
         ),
         install(
-            "install: the Node packages of the socket.io servers",
+            "install: the Node packages of the socket.io servers and the npm tools",
             || NODE_FOLDERS.iter().all(|folder| install::node(folder)),
         ),
+        install(
+            "install: wasm-bindgen-cli at the locked version",
+            install::wasm_bindgen_cli,
+        ),
+        install("install: Chromium and chromedriver", install::browser),
         step("format", |_| run(cargo(&["fmt", "--all", "--", "--check"]))),
         step("lint", |_| {
             run(cargo(&[
@@ -87,19 +96,30 @@ fn test() -> ExitCode {
             test.env("NIOCHAT_PYTHON", install::venv_python());
             run_counting(test, tally)
         }),
-        step(
-            "the core builds for the browser (no native transport)",
-            |_| {
-                run(cargo(&[
-                    "check",
-                    "-p",
-                    "niochat-client",
-                    "--target",
-                    install::WASM_TARGET,
-                    "--no-default-features",
-                ]))
-            },
-        ),
+        step("lint the browser code (wasm32)", |_| {
+            run(cargo(&[
+                "clippy",
+                "--target",
+                install::WASM_TARGET,
+                "-p",
+                "niochat-client",
+                "-p",
+                "niochat-wasm",
+                "--no-default-features",
+                "--features",
+                "niochat-client/web",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        }),
+        step("the browser suite in headless Chromium", |_| {
+            web::TestServers::start().is_some_and(|servers| web::browser_suite(&servers))
+        }),
+        step("the npm package builds and packs (cargo xtask npm)", |_| {
+            web::npm_package() && web::no_any_in_declarations()
+        }),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
                 "doc",
@@ -137,6 +157,24 @@ fn test() -> ExitCode {
         ),
     ];
     run_steps(&steps)
+}
+
+/// `cargo xtask npm`: the npm package in `target/npm/niochat` and its tarball.
+fn npm() -> ExitCode {
+    let steps = vec![
+        install("install: the wasm32 target", install::rust),
+        install(
+            "install: wasm-bindgen-cli at the locked version",
+            install::wasm_bindgen_cli,
+        ),
+        install("install: the npm tools", || install::node(web::TOOLS)),
+        step("the npm package", |_| {
+            web::npm_package() && web::no_any_in_declarations()
+        }),
+    ];
+    let code = run_steps(&steps);
+    println!("package: {}", web::tarball().display());
+    code
 }
 
 /// `cargo xtask bench`: a release build, with rust_socketio when OpenSSL is there to build it.

@@ -1,0 +1,218 @@
+//! The browser side: `cargo xtask npm` (the npm package, from the wasm build to `npm pack`),
+//! the browser suite in headless Chromium, and the package's own checks.
+//!
+//! Suites outside this process reach the real servers through `niochat-test-servers` (in the
+//! test kit): [`TestServers`] starts it, reads its control URL and stops it when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::install::{self, WASM_TARGET};
+use crate::{cargo, run, workspace};
+
+/// Where the package is assembled, and the tarball `npm pack` makes beside it.
+pub const PACKAGE_DIR: &str = "target/npm/niochat";
+/// The npm tools (wasm-opt, tsc, playwright-core).
+pub const TOOLS: &str = "niochat-wasm/npm-tools";
+
+fn tool(name: &str) -> PathBuf {
+    workspace().join(TOOLS).join("node_modules/.bin").join(name)
+}
+
+/// The tarball `npm pack` made, e.g. `target/npm/niochat-0.1.0.tgz`.
+pub fn tarball() -> PathBuf {
+    workspace()
+        .join("target/npm")
+        .join(format!("niochat-{}.tgz", env!("CARGO_PKG_VERSION")))
+}
+
+/// Builds the package into [`PACKAGE_DIR`] and packs it.
+pub fn npm_package() -> bool {
+    let root = workspace();
+    let mut build = cargo(&[
+        "build",
+        "-p",
+        "niochat-wasm",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        "wasm-release",
+    ]);
+    build.current_dir(&root);
+    if !run(build) {
+        return false;
+    }
+    let out = root.join(PACKAGE_DIR);
+    let _ = std::fs::remove_dir_all(&out);
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/niochat_wasm.wasm");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--remove-name-section",
+            "--remove-producers-section",
+            "--out-dir",
+        ])
+        .arg(&out)
+        .arg(&wasm);
+    if !run(bindgen) {
+        return false;
+    }
+    let bg = out.join("niochat_wasm_bg.wasm");
+    let mut opt = Command::new(tool("wasm-opt"));
+    opt.args(["-Oz", "--all-features", "-o"]).arg(&bg).arg(&bg);
+    if !run(opt) {
+        return false;
+    }
+    if !assemble(&root, &out) {
+        return false;
+    }
+    let mut pack = Command::new("npm");
+    pack.args(["pack", "--silent", "--pack-destination", ".."])
+        .current_dir(&out);
+    run(pack) && tarball().exists()
+}
+
+/// Copies the hand-written files, writes `index.d.ts` and the version, and removes the
+/// generated declarations (they type the raw exports with `any`).
+fn assemble(root: &Path, out: &Path) -> bool {
+    let template = root.join("niochat-wasm/npm");
+    let copy = |name: &str| std::fs::copy(template.join(name), out.join(name)).is_ok();
+    let files = [
+        "index.js",
+        "shared.js",
+        "react.js",
+        "react.d.ts",
+        "vue.js",
+        "vue.d.ts",
+        "README.md",
+        "LICENSE",
+    ];
+    if !files.iter().all(|name| copy(name)) {
+        eprintln!("niochat-wasm/npm: a template file is missing");
+        return false;
+    }
+    let declarations = std::fs::read_to_string(root.join("niochat-wasm/src/niochat.d.ts"))
+        .and_then(|head| {
+            let tail = std::fs::read_to_string(template.join("index.d.ts.tail"))?;
+            Ok(head + &tail)
+        });
+    let Ok(declarations) = declarations else {
+        eprintln!("niochat-wasm: cannot read the declarations");
+        return false;
+    };
+    let manifest = std::fs::read_to_string(template.join("package.json")).map(|text| {
+        text.replacen(
+            "\"version\": \"0.0.0\"",
+            &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+            1,
+        )
+    });
+    let written = manifest.is_ok_and(|manifest| {
+        std::fs::write(out.join("package.json"), manifest).is_ok()
+            && std::fs::write(out.join("index.d.ts"), &declarations).is_ok()
+            && std::fs::remove_file(out.join("niochat_wasm.d.ts")).is_ok()
+            && std::fs::remove_file(out.join("niochat_wasm_bg.wasm.d.ts")).is_ok()
+    });
+    if !written {
+        eprintln!("cannot write {}", out.display());
+    }
+    written
+}
+
+/// The test servers for suites outside this process; stopped when dropped.
+pub struct TestServers {
+    child: Child,
+    pub control: String,
+}
+
+impl TestServers {
+    pub fn start() -> Option<Self> {
+        let mut command = cargo(&[
+            "run",
+            "--quiet",
+            "-p",
+            "niochat-testkit",
+            "--bin",
+            "niochat-test-servers",
+        ]);
+        command
+            .env("NIOCHAT_PYTHON", install::venv_python())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = command.spawn().ok()?;
+        let stdout = child.stdout.take()?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).ok()?;
+        let control = line
+            .split('"')
+            .find(|part| part.starts_with("ws://"))
+            .map(str::to_owned);
+        match control {
+            Some(control) => Some(Self { child, control }),
+            None => {
+                eprintln!("niochat-test-servers said {line:?}");
+                let _ = child.kill();
+                None
+            }
+        }
+    }
+}
+
+impl Drop for TestServers {
+    fn drop(&mut self) {
+        // Closing its stdin ends it; kill in case it hangs.
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The browser driver's suite in headless Chromium (wasm-bindgen-test).
+pub fn browser_suite(servers: &TestServers) -> bool {
+    let mut test = cargo(&[
+        "test",
+        "-p",
+        "niochat-client",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        "web",
+        "--test",
+        "web",
+    ]);
+    test.env("NIOCHAT_TEST_CONTROL", &servers.control)
+        .env("CHROMEDRIVER", install::CHROMEDRIVER)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        );
+    run(test)
+}
+
+/// The published declarations hold no `any`.
+pub fn no_any_in_declarations() -> bool {
+    let out = workspace().join(PACKAGE_DIR);
+    let mut clean = true;
+    for name in ["index.d.ts", "react.d.ts", "vue.d.ts"] {
+        let text = std::fs::read_to_string(out.join(name)).unwrap_or_default();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("/**") || code.starts_with('*') || code.starts_with("//") {
+                continue;
+            }
+            let words = line.split(|c: char| !c.is_alphanumeric() && c != '_');
+            if words.into_iter().any(|word| word == "any") {
+                eprintln!(
+                    "{name}:{}: `any` in a published declaration: {line}",
+                    number + 1
+                );
+                clean = false;
+            }
+        }
+    }
+    clean
+}
