@@ -3,6 +3,8 @@ import type { ClientOptions, EventMap, NioChatClient, StatusInfo } from "./index
 export interface UseNioChatOptions extends ClientOptions {
   /** Which shared client: components with the same key share one connection (default: url, backend and persistOutbox). */
   key?: string;
+  /** Connect as soon as the client is made (default `true`); otherwise call `client.connect()`. */
+  autoConnect?: boolean;
 }
 
 /** The page's client for these options (`null` until the WebAssembly is loaded) and its status. */

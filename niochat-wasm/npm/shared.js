@@ -26,11 +26,11 @@ export function acquire(options) {
     entry.users += 1;
     return entry;
   }
-  const { key: _key, ...clientOptions } = options;
+  const { key: _key, autoConnect = true, ...clientOptions } = options;
   entry = { key, users: 1, closing: undefined };
   entry.client = ready().then(() => {
     const client = new NioChatClient({ sharedOutbox: key, ...clientOptions });
-    client.connect();
+    if (autoConnect) client.connect();
     return client;
   });
   registry.set(key, entry);

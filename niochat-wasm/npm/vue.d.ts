@@ -4,6 +4,8 @@ import type { ClientOptions, EventMap, NioChatClient, StatusInfo } from "./index
 export interface UseNioChatOptions extends ClientOptions {
   /** Which shared client: components with the same key share one connection. */
   key?: string;
+  /** Connect as soon as the client is made (default `true`); otherwise call `client.connect()`. */
+  autoConnect?: boolean;
 }
 
 /** Refs to the page's client for these options (`null` until loaded) and its status. */

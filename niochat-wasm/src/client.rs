@@ -95,8 +95,12 @@ impl NioChatClient {
         let get_token = js_sys::Reflect::get(&options, &"getToken".into())
             .ok()
             .and_then(|value| value.dyn_into::<Function>().ok());
-        let parsed: ClientOptions =
-            serde_wasm_bindgen::from_value(options).map_err(config_error)?;
+        // Through JSON, so that every field is seen (a typo is refused) and functions drop out.
+        let json = js_sys::JSON::stringify(&options)
+            .ok()
+            .and_then(|json| json.as_string())
+            .ok_or_else(|| config_error("the options must be an object"))?;
+        let parsed: ClientOptions = serde_json::from_str(&json).map_err(config_error)?;
         let persist = parsed.persist_outbox.clone();
         let shared = parsed.shared_outbox.clone();
         let mut builder = builder(parsed).map_err(config_error)?;

@@ -20,7 +20,7 @@ pub struct ClientOptions {
     pub backend: Option<BackendOption>,
     #[serde(default)]
     pub token: Option<String>,
-    /// A function: read by the caller; here only accepted.
+    /// A function: read by the caller (and absent from the JSON this is read from).
     #[serde(default)]
     pub get_token: Option<serde::de::IgnoredAny>,
     #[serde(default)]

@@ -19,7 +19,7 @@
 //! - `{"cmd":"refuse","count","status"}`: the next `renum-faults` handshakes are refused
 //! - `{"cmd":"messages","conversation"}` → `{contents: [..]}` stored by the 001 server
 //! - `{"cmd":"post","backend","conversation","user","content"}`: another user posts
-//! - `{"cmd":"connections"}` / `{"cmd":"handshakes"}` → `{count}` on the 001 server
+//! - `{"cmd":"connections","user"?}` / `{"cmd":"handshakes"}` → `{count}` on the 001 server
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -156,7 +156,10 @@ impl ControlledServers {
                 renum.post_message(&text("conversation"), &text("user"), &text("content"));
                 Ok(json!({}))
             }
-            ("connections", _) => Ok(json!({"count": renum.connections()})),
+            ("connections", _) => match command["user"].as_str() {
+                Some(user) => Ok(json!({"count": renum.connections_of(user)})),
+                None => Ok(json!({"count": renum.connections()})),
+            },
             ("handshakes", _) => Ok(json!({"count": renum.handshakes()})),
             (other, _) => Err(format!("unknown command {other:?}")),
         }

@@ -210,6 +210,15 @@ impl TestServer {
         }
     }
 
+    /// How many connections `user` has open (authenticated).
+    pub fn connections_of(&self, user: &str) -> usize {
+        self.state
+            .peers()
+            .values()
+            .filter(|peer| peer.user.as_deref() == Some(user))
+            .count()
+    }
+
     /// Fault: drops the connections of `user` now, without a close frame; the others stay.
     pub fn drop_connections_of(&self, user: &str) {
         let tasks: Vec<JoinHandle<()>> = self

@@ -16,7 +16,14 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// The Node servers: the ConectCRM replica (tests) and the benchmark's socket.io pair.
-const NODE_FOLDERS: &[&str] = &["tests/servers/conectcrm", "bench/node", web::TOOLS];
+const NODE_FOLDERS: &[&str] = &[
+    "tests/servers/conectcrm",
+    "bench/node",
+    web::TOOLS,
+    "examples/web/node",
+    "examples/web/react",
+    "examples/web/vue",
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,7 +40,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Tests counted from cargo's `test result:` lines.
+/// Tests counted from `test result:` lines (cargo's, and the web tests' own).
 #[derive(Default)]
 struct Tally {
     passed: u64,
@@ -114,12 +121,18 @@ fn test() -> ExitCode {
                 "warnings",
             ]))
         }),
-        step("the browser suite in headless Chromium", |_| {
-            web::TestServers::start().is_some_and(|servers| web::browser_suite(&servers))
+        step("the browser suite in headless Chromium", |tally| {
+            web::TestServers::start().is_some_and(|servers| web::browser_suite(&servers, tally))
         }),
         step("the npm package builds and packs (cargo xtask npm)", |_| {
-            web::npm_package() && web::no_any_in_declarations()
+            web::npm_package() && web::no_any_in_declarations() && web::build_examples()
         }),
+        step(
+            "the package in Node, the React and Vue examples in Chromium",
+            |tally| {
+                web::TestServers::start().is_some_and(|servers| web::example_tests(&servers, tally))
+            },
+        ),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
                 "doc",

@@ -62,7 +62,20 @@ pub fn npm_package() -> bool {
     }
     let bg = out.join("niochat_wasm_bg.wasm");
     let mut opt = Command::new(tool("wasm-opt"));
-    opt.args(["-Oz", "--all-features", "-o"]).arg(&bg).arg(&bg);
+    // The features Rust's wasm32 target uses; `--all-features` would let wasm-opt emit
+    // encodings browsers do not load yet (compact imports).
+    opt.args([
+        "-Oz",
+        "--enable-bulk-memory",
+        "--enable-mutable-globals",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-reference-types",
+        "--enable-multivalue",
+        "-o",
+    ])
+    .arg(&bg)
+    .arg(&bg);
     if !run(opt) {
         return false;
     }
@@ -171,7 +184,7 @@ impl Drop for TestServers {
 }
 
 /// The browser driver's suite in headless Chromium (wasm-bindgen-test).
-pub fn browser_suite(servers: &TestServers) -> bool {
+pub fn browser_suite(servers: &TestServers, tally: &mut crate::Tally) -> bool {
     let mut test = cargo(&[
         "test",
         "-p",
@@ -190,7 +203,7 @@ pub fn browser_suite(servers: &TestServers) -> bool {
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
             "wasm-bindgen-test-runner",
         );
-    run(test)
+    crate::run_counting(test, tally)
 }
 
 /// The published declarations hold no `any`.
@@ -215,4 +228,67 @@ pub fn no_any_in_declarations() -> bool {
         }
     }
     clean
+}
+
+/// The web examples, each built from the packed tarball (as a user would install it).
+pub const EXAMPLES: &[&str] = &[
+    "examples/web/node",
+    "examples/web/react",
+    "examples/web/vue",
+];
+
+/// Installs the tarball into each example and builds it: the Node one with `tsc --strict`,
+/// React with `tsc --noEmit` and Vite, Vue with Vite.
+pub fn build_examples() -> bool {
+    let root = workspace();
+    let tarball = tarball();
+    EXAMPLES.iter().all(|folder| {
+        let dir = root.join(folder);
+        let mut install = Command::new("npm");
+        install
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ])
+            .arg(&tarball)
+            .current_dir(&dir);
+        let mut build = match *folder {
+            "examples/web/node" => {
+                let mut tsc = Command::new(dir.join("node_modules/.bin/tsc"));
+                tsc.args(["-p", "."]);
+                tsc
+            }
+            _ => {
+                let mut npm = Command::new("npm");
+                npm.args(["run", "--silent", "build"]);
+                npm
+            }
+        };
+        build.current_dir(&dir);
+        let ok = run(install) && run(build);
+        if !ok {
+            eprintln!("{folder}: could not install the tarball or build");
+        }
+        ok
+    })
+}
+
+/// The package's Node tests, the React end-to-end tests and the Vue smoke test.
+pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
+    let root = workspace();
+    let mut ok = true;
+    for script in ["package.test.mjs", "react.e2e.mjs", "vue.smoke.mjs"] {
+        let mut node = Command::new("node");
+        node.args(["--experimental-websocket", "--no-warnings", script])
+            .current_dir(root.join("examples/web/tests"))
+            .env("NIOCHAT_TEST_CONTROL", &servers.control)
+            .env("NIOCHAT_TOOLS", root.join(TOOLS))
+            .env("NIOCHAT_TARBALL", tarball())
+            .env("NIOCHAT_CHROMIUM", install::CHROMIUM);
+        ok &= crate::run_counting(node, tally);
+    }
+    ok
 }
