@@ -144,11 +144,16 @@ pub fn node(folder: &str) -> bool {
     if !node_is_recent() {
         return false;
     }
+    // npm 11 writes Vite's lockfiles without rollup's optional per-platform packages and
+    // then refuses them in `npm ci` ("Missing: @rollup/rollup-android-arm-eabi@"): there,
+    // `npm install` (which follows the lockfile too) is used instead.
+    let vite = wanted.contains("\"node_modules/vite\"");
     let mut npm = Command::new("npm");
-    npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+    npm.args([if vite { "install" } else { "ci" }])
+        .args(["--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(&path);
     if !run(npm) {
-        eprintln!("npm ci failed in {folder}");
+        eprintln!("npm could not install the packages of {folder}");
         return false;
     }
     std::fs::write(&stamp, wanted).is_ok()

@@ -125,7 +125,10 @@ fn test() -> ExitCode {
             web::TestServers::start().is_some_and(|servers| web::browser_suite(&servers, tally))
         }),
         step("the npm package builds and packs (cargo xtask npm)", |_| {
-            web::npm_package() && web::no_any_in_declarations() && web::build_examples()
+            web::npm_package()
+                && web::no_any_in_declarations()
+                && web::print_size()
+                && web::build_examples()
         }),
         step(
             "the package in Node, the React and Vue examples in Chromium",
@@ -182,7 +185,7 @@ fn npm() -> ExitCode {
         ),
         install("install: the npm tools", || install::node(web::TOOLS)),
         step("the npm package", |_| {
-            web::npm_package() && web::no_any_in_declarations()
+            web::npm_package() && web::no_any_in_declarations() && web::print_size()
         }),
     ];
     let code = run_steps(&steps);
@@ -211,6 +214,12 @@ fn bench(args: &[String]) -> ExitCode {
             }
             bench.arg("--").args(&args);
             run(bench)
+        }),
+        install("install: wasm-bindgen-cli and the npm tools", || {
+            install::wasm_bindgen_cli() && install::node(web::TOOLS)
+        }),
+        step("download size of the npm package", |_| {
+            web::npm_package() && web::print_size()
         }),
     ];
     run_steps(&steps)

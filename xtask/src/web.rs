@@ -292,3 +292,66 @@ pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
     }
     ok
 }
+
+/// Published sizes (minified + gzipped) of the peers not installed here, from the issue that
+/// set the size goal; socket.io-client is measured from `bench/node`.
+const QUOTED: &[(&str, f64)] = &[("centrifuge (quoted)", 23.2), ("ably (quoted)", 56.7)];
+
+/// Bytes of `file` compressed with `gzip -9`.
+fn gzipped(file: &Path) -> Option<u64> {
+    let output = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(file)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then_some(output.stdout.len() as u64)
+}
+
+/// Prints the package's download size (wasm + minified JS glue, gzipped) beside the peers'.
+pub fn print_size() -> bool {
+    let root = workspace();
+    let out = root.join("target/npm/size");
+    let _ = std::fs::create_dir_all(&out);
+    let bundle = out.join("niochat.min.js");
+    let mut esbuild = Command::new(tool("esbuild"));
+    esbuild
+        .arg(root.join(PACKAGE_DIR).join("index.js"))
+        .args([
+            "--bundle",
+            "--minify",
+            "--format=esm",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", bundle.display()));
+    if !run(esbuild) {
+        return false;
+    }
+    let wasm = gzipped(&root.join(PACKAGE_DIR).join("niochat_wasm_bg.wasm"));
+    let glue = gzipped(&bundle);
+    let (Some(wasm), Some(glue)) = (wasm, glue) else {
+        eprintln!("gzip is needed to measure the package");
+        return false;
+    };
+    let kib = |bytes: u64| bytes as f64 / 1000.0;
+    println!("\n| download (minified, gzip -9) | KB |");
+    println!("|---|---|");
+    println!("| niochat: wasm | {:.1} |", kib(wasm));
+    println!("| niochat: JS glue | {:.1} |", kib(glue));
+    println!(
+        "| **niochat total (every backend)** | **{:.1}** |",
+        kib(wasm + glue)
+    );
+    let socket_io = root.join("bench/node/node_modules/socket.io-client/dist/socket.io.min.js");
+    match gzipped(&socket_io) {
+        Some(bytes) => println!("| socket.io-client (measured) | {:.1} |", kib(bytes)),
+        None => println!("| socket.io-client (quoted) | 13.3 |"),
+    }
+    for (name, size) in QUOTED {
+        println!("| {name} | {size:.1} |");
+    }
+    println!("(goal: niochat at most 40 KB; see BENCHMARKS.md for what bounds it)");
+    true
+}

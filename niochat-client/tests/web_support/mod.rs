@@ -27,8 +27,9 @@ pub struct Control {
 
 impl Control {
     pub async fn connect() -> Self {
-        let url = option_env!("NIOCHAT_TEST_CONTROL")
-            .expect("run through `cargo xtask test`: NIOCHAT_TEST_CONTROL names the test servers");
+        let Some(url) = option_env!("NIOCHAT_TEST_CONTROL") else {
+            panic!("run through `cargo xtask test`: NIOCHAT_TEST_CONTROL names the test servers");
+        };
         let socket = WebSocket::new(url).expect("a valid control URL");
         let (answer, answers) = mpsc::unbounded();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
