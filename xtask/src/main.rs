@@ -23,6 +23,7 @@ const NODE_FOLDERS: &[&str] = &[
     "examples/web/node",
     "examples/web/react",
     "examples/web/vue",
+    "examples/web/angular",
 ];
 
 fn main() -> ExitCode {

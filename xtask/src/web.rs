@@ -100,6 +100,8 @@ fn assemble(root: &Path, out: &Path) -> bool {
         "react.d.ts",
         "vue.js",
         "vue.d.ts",
+        "angular.js",
+        "angular.d.ts",
         "README.md",
         "LICENSE",
     ];
@@ -210,7 +212,7 @@ pub fn browser_suite(servers: &TestServers, tally: &mut crate::Tally) -> bool {
 pub fn no_any_in_declarations() -> bool {
     let out = workspace().join(PACKAGE_DIR);
     let mut clean = true;
-    for name in ["index.d.ts", "react.d.ts", "vue.d.ts"] {
+    for name in ["index.d.ts", "react.d.ts", "vue.d.ts", "angular.d.ts"] {
         let text = std::fs::read_to_string(out.join(name)).unwrap_or_default();
         for (number, line) in text.lines().enumerate() {
             let code = line.trim_start();
@@ -235,6 +237,7 @@ pub const EXAMPLES: &[&str] = &[
     "examples/web/node",
     "examples/web/react",
     "examples/web/vue",
+    "examples/web/angular",
 ];
 
 /// Installs the tarball into each example and builds it: the Node one with `tsc --strict`,
@@ -280,7 +283,12 @@ pub fn build_examples() -> bool {
 pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
     let root = workspace();
     let mut ok = true;
-    for script in ["package.test.mjs", "react.e2e.mjs", "vue.smoke.mjs"] {
+    for script in [
+        "package.test.mjs",
+        "react.e2e.mjs",
+        "vue.smoke.mjs",
+        "angular.smoke.mjs",
+    ] {
         let mut node = Command::new("node");
         node.args(["--experimental-websocket", "--no-warnings", script])
             .current_dir(root.join("examples/web/tests"))
@@ -319,12 +327,7 @@ pub fn print_size() -> bool {
     let mut esbuild = Command::new(tool("esbuild"));
     esbuild
         .arg(root.join(PACKAGE_DIR).join("index.js"))
-        .args([
-            "--bundle",
-            "--minify",
-            "--format=esm",
-            "--log-level=warning",
-        ])
+        .args(["--bundle", "--minify", "--format=esm", "--log-level=error"])
         .arg(format!("--outfile={}", bundle.display()));
     if !run(esbuild) {
         return false;

@@ -18,10 +18,10 @@ const ok = await runTests("package", {
     const tarball = process.env.NIOCHAT_TARBALL;
     const { stdout } = await run("tar", ["tzf", tarball]);
     const files = stdout.split("\n").filter(Boolean).map((file) => file.replace(/^package\//, ""));
-    const allowed = /^(index|shared|react|vue)\.(js|d\.ts)$|^niochat_wasm(\.js|_bg\.wasm)$|^snippets\/.+\.js$|^(README\.md|LICENSE|package\.json)$/;
+    const allowed = /^(index|shared|react|vue|angular)\.(js|d\.ts)$|^niochat_wasm(\.js|_bg\.wasm)$|^snippets\/.+\.js$|^(README\.md|LICENSE|package\.json)$/;
     const unexpected = files.filter((file) => !allowed.test(file));
     if (unexpected.length) throw new Error(`unexpected files: ${unexpected}`);
-    for (const needed of ["index.js", "index.d.ts", "niochat_wasm_bg.wasm", "react.js", "vue.js", "LICENSE"])
+    for (const needed of ["index.js", "index.d.ts", "niochat_wasm_bg.wasm", "react.js", "vue.js", "angular.js", "LICENSE"])
       if (!files.includes(needed)) throw new Error(`missing ${needed}`);
   },
 
