@@ -279,13 +279,15 @@ pub fn build_examples() -> bool {
     })
 }
 
-/// The package's Node tests, the React end-to-end tests and the Vue smoke test.
+/// The package's Node tests, the React end-to-end and hot-reload tests, and the Vue and
+/// Angular smoke tests.
 pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
     let root = workspace();
     let mut ok = true;
     for script in [
         "package.test.mjs",
         "react.e2e.mjs",
+        "react.hmr.mjs",
         "vue.smoke.mjs",
         "angular.smoke.mjs",
     ] {
