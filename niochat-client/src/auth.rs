@@ -9,16 +9,10 @@ use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// Query parameters whose values are redacted wherever a URL is shown.
-const SENSITIVE_PARAMETERS: &[&str] = &[
-    "token",
-    "access_token",
-    "auth",
-    "jwt",
-    "key",
-    "api_key",
-    "password",
-];
+/// Query parameters shown as they are wherever a URL is shown. Every other value prints as
+/// `***`: a gateway's `sig`, `apikey` or `session` is as secret as a `token`, and a list of
+/// secret names would always miss one.
+const PUBLIC_PARAMETERS: &[&str] = &["EIO", "transport", "t", "v", "version", "room", "lang"];
 
 /// What a query value must escape: everything but unreserved characters.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -127,8 +121,9 @@ impl fmt::Display for SecretUrl {
 
 fn redact(url: &str) -> String {
     let Some((base, rest)) = url.split_once('?') else {
-        return url.to_owned();
+        return redact_userinfo(url);
     };
+    let base = redact_userinfo(base);
     let (query, fragment) = match rest.split_once('#') {
         Some((query, fragment)) => (query, Some(fragment)),
         None => (rest, None),
@@ -136,7 +131,7 @@ fn redact(url: &str) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_sensitive(name) => format!("{name}=***"),
+            Some((name, _)) if !is_public(name) => format!("{name}=***"),
             _ => pair.to_owned(),
         })
         .collect();
@@ -148,10 +143,25 @@ fn redact(url: &str) -> String {
     redacted
 }
 
-fn is_sensitive(name: &str) -> bool {
-    SENSITIVE_PARAMETERS
+fn is_public(name: &str) -> bool {
+    PUBLIC_PARAMETERS
         .iter()
-        .any(|sensitive| sensitive.eq_ignore_ascii_case(name))
+        .any(|public| public.eq_ignore_ascii_case(name))
+}
+
+/// `scheme://user:password@host/...` without the password.
+fn redact_userinfo(base: &str) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return base.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
+        }
+        None => base.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -180,7 +190,24 @@ mod tests {
 
     #[test]
     fn urls_given_with_a_token_are_redacted_too() {
-        let url = SecretUrl::new("wss://h/ws?Access_Token=abc&x=1");
-        assert_eq!(url.redacted(), "wss://h/ws?Access_Token=***&x=1");
+        let url = SecretUrl::new("wss://h/ws?Access_Token=abc&EIO=4");
+        assert_eq!(url.redacted(), "wss://h/ws?Access_Token=***&EIO=4");
+    }
+
+    #[test]
+    fn every_query_value_but_known_public_ones_is_redacted() {
+        let url = SecretUrl::new("wss://h/ws?apikey=k1&sig=s2&EIO=4&transport=websocket#f");
+        assert_eq!(
+            url.redacted(),
+            "wss://h/ws?apikey=***&sig=***&EIO=4&transport=websocket#f"
+        );
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_redacted() {
+        let url = SecretUrl::new("wss://agent:hunter2@chat.example.com/ws?EIO=4");
+        assert_eq!(url.redacted(), "wss://agent:***@chat.example.com/ws?EIO=4");
+        let bare = SecretUrl::new("ws://agent:hunter2@h");
+        assert!(!bare.to_string().contains("hunter2"));
     }
 }
