@@ -191,3 +191,44 @@ fn suspending_closes_cleanly_and_resuming_reconnects_at_once_and_syncs() {
         "the sync starts after the last message seen"
     );
 }
+
+#[test]
+fn in_the_background_pings_stop_and_the_connection_closes_after_the_grace() {
+    let mut harness = Harness::connected(config());
+    harness.engine.enter_background(harness.now);
+    harness.clear();
+    harness.advance(Duration::from_secs(19));
+    assert!(harness.sent_types().is_empty(), "no ping in the background");
+    assert!(
+        harness.closes.is_empty(),
+        "a quick app switch keeps the connection"
+    );
+    harness.advance(Duration::from_secs(1));
+    assert_eq!(harness.closes.len(), 1, "closed after the 20 s grace");
+    assert_eq!(harness.closes[0].1, 1001);
+    harness.live = None;
+    harness.advance(Duration::from_secs(3600));
+    assert!(harness.opening.is_none(), "no attempt in the background");
+    harness.engine.enter_foreground(harness.now);
+    harness.pump();
+    assert!(
+        harness.opening.is_some(),
+        "the foreground reconnects at once"
+    );
+}
+
+#[test]
+fn back_in_the_foreground_within_the_grace_the_connection_is_checked_not_replaced() {
+    let mut harness = Harness::connected(config());
+    harness.engine.enter_background(harness.now);
+    harness.clear();
+    harness.advance(Duration::from_secs(5));
+    harness.engine.enter_foreground(harness.now);
+    harness.pump();
+    assert_eq!(harness.sent_types(), ["ping"], "a probe at once");
+    harness.receive(serde_json::json!({"type": "pong"}));
+    // The grace would have ended 15 s from now: it no longer applies.
+    harness.advance(Duration::from_secs(16));
+    assert!(harness.closes.is_empty(), "{:?}", harness.closes);
+    assert_eq!(harness.engine.status(), &Status::Connected);
+}

@@ -108,6 +108,19 @@ impl Client {
         self.send(Request::Suspend);
     }
 
+    /// The app went to the background: no pings and no attempts; an open connection is
+    /// closed cleanly after the configured grace (see
+    /// [`EngineConfig::background_grace`](crate::engine::EngineConfig::background_grace)).
+    pub fn enter_background(&self) {
+        self.send(Request::EnterBackground);
+    }
+
+    /// The app is in the foreground again: reconnect at once (or check the open connection)
+    /// and sync what was missed.
+    pub fn enter_foreground(&self) {
+        self.send(Request::EnterForeground);
+    }
+
     /// The same hint as [`network_available`](Self::network_available), under the name apps
     /// use when they come back to the foreground.
     pub fn resume(&self) {

@@ -19,6 +19,8 @@ pub(crate) enum Request {
     NetworkAvailable,
     NetworkLost,
     Suspend,
+    EnterBackground,
+    EnterForeground,
     SendMessage {
         conversation: Id,
         content: String,

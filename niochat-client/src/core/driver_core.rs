@@ -150,6 +150,8 @@ impl ClientCore {
             Request::NetworkAvailable => engine.network_available(now),
             Request::NetworkLost => engine.network_lost(now),
             Request::Suspend => engine.suspend(now),
+            Request::EnterBackground => engine.enter_background(now),
+            Request::EnterForeground => engine.enter_foreground(now),
             Request::SendMessage {
                 conversation,
                 content,

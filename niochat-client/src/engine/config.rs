@@ -98,6 +98,10 @@ pub struct EngineConfig {
     /// Whether queued messages stay queued when the client stops trying (gave up, refused,
     /// disconnected) — they go out after the next `connect()` — or are dropped (true).
     pub keep_queue_when_stopped: bool,
+    /// How long a connection stays open after the app goes to the background (20 s), without
+    /// pings, before it is closed cleanly: long enough for a quick app switch, short enough
+    /// that the OS does not kill the app for a busy socket.
+    pub background_grace: Duration,
     /// Whether the driver can send WebSocket ping frames (true natively, false in browsers).
     /// Without them, a backend whose keep-alive is the WebSocket's own is not watched.
     pub websocket_pings: bool,
@@ -125,6 +129,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("max_incoming_bytes", &self.max_incoming_bytes)
             .field("read_buffer_bytes", &self.read_buffer_bytes)
             .field("keep_queue_when_stopped", &self.keep_queue_when_stopped)
+            .field("background_grace", &self.background_grace)
             .field("websocket_pings", &self.websocket_pings)
             .finish_non_exhaustive()
     }
@@ -148,6 +153,7 @@ impl EngineConfig {
             max_incoming_bytes: 16 << 20,
             read_buffer_bytes: 4 << 10,
             keep_queue_when_stopped: true,
+            background_grace: Duration::from_secs(20),
             websocket_pings: true,
             jitter_seed: 0x6e69_6f63_6861_7431,
         }
@@ -166,6 +172,7 @@ impl EngineConfig {
             ("token_timeout", self.token_timeout),
             ("ack_timeout", self.ack_timeout),
             ("sync_timeout", self.sync_timeout),
+            ("background_grace", self.background_grace),
         ];
         for (setting, value) in durations {
             if value.is_zero() {

@@ -107,6 +107,28 @@ impl Engine {
         }
     }
 
+    /// The app went to the background (a phone's lifecycle): no keep-alive pings and no
+    /// reconnection attempts from now on; an open connection stays up for
+    /// [`background_grace`](super::EngineConfig::background_grace) (a quick app switch costs
+    /// nothing) and is then closed cleanly, as [`suspend`](Self::suspend) does. Anything not
+    /// connected is suspended at once.
+    pub fn enter_background(&mut self, now: Instant) {
+        self.network_lost(now);
+        match self.phase {
+            Phase::Ready { .. } => {
+                self.background_close = Some(now + self.config.background_grace);
+            }
+            _ => self.suspend(now),
+        }
+    }
+
+    /// The app is in the foreground again: reconnect at once on a fresh schedule (or check a
+    /// connection still open) and sync what was missed.
+    pub fn enter_foreground(&mut self, now: Instant) {
+        self.background_close = None;
+        self.network_available(now);
+    }
+
     /// The same as [`network_available`](Self::network_available), under the name apps use
     /// when they come back to the foreground.
     pub fn resume(&mut self, now: Instant) {
@@ -197,6 +219,12 @@ impl Engine {
     /// Timers: the backoff delay, the token and connect timeouts, keep-alive, answer and sync
     /// deadlines. Call it at [`poll_timeout`](Self::poll_timeout); calling it early is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.background_close.is_some_and(|at| now >= at) {
+            self.background_close = None;
+            tracing::debug!("in the background past the grace: closing");
+            self.suspend(now);
+            return;
+        }
         match self.phase {
             Phase::Waiting { until } if now >= until && !self.offline => {
                 self.request_token(now, false)

@@ -147,6 +147,8 @@ pub struct Engine {
     keepalive: keepalive::KeepAlive,
     /// The platform said the network is gone: no attempts and no keep-alive until it is back.
     offline: bool,
+    /// In the background: when the open connection is closed (see `enter_background`).
+    background_close: Option<Instant>,
     recorder: metrics::Recorder,
     actions: VecDeque<Action>,
     /// Scratch space for what a dialect makes of one frame.
@@ -193,6 +195,7 @@ impl Engine {
             presence_waiters: Vec::new(),
             keepalive: keepalive::KeepAlive::new(),
             offline: false,
+            background_close: None,
             recorder: metrics::Recorder::default(),
             actions: VecDeque::new(),
             inbound: Vec::new(),
@@ -249,7 +252,7 @@ impl Engine {
 
     /// When the driver must call [`handle_timeout`](Self::handle_timeout) next, if ever.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.phase {
+        let phase = match self.phase {
             Phase::Waiting { .. } if self.offline => None,
             Phase::Waiting { until } => Some(until),
             Phase::AwaitingToken { deadline, .. }
@@ -264,7 +267,8 @@ impl Engine {
             .flatten()
             .min(),
             Phase::Idle | Phase::Stopped => None,
-        }
+        };
+        [phase, self.background_close].into_iter().flatten().min()
     }
 
     /// A snapshot for a "connection details" panel.
