@@ -5,8 +5,8 @@
 use niochat_client::engine::CloseInfo;
 use niochat_client::model::{ChatMessage, Session};
 use niochat_client::{
-    CommandError, ConnectionError, ConnectionErrorKind, DeliveryError, Event, GapReason,
-    MessageAck, MessageState, Metrics, Origin, Refused, Status, StopReason,
+    CommandError, ConnectionError, DeliveryError, Event, GapReason, MessageAck, MessageState,
+    Metrics, Origin, Refused, Status, StopReason,
 };
 use serde_json::{Map, Value, json};
 
@@ -63,30 +63,9 @@ pub fn ack(ack: &MessageAck) -> Value {
     Value::Object(object)
 }
 
-/// A connection error's kind, as a stable name.
-pub fn connection_error_kind(kind: &ConnectionErrorKind) -> &'static str {
-    match kind {
-        ConnectionErrorKind::Dns => "dns",
-        ConnectionErrorKind::Refused => "refused",
-        ConnectionErrorKind::Tls => "tls",
-        ConnectionErrorKind::Timeout(_) => "timeout",
-        ConnectionErrorKind::HttpStatus(_) => "httpStatus",
-        ConnectionErrorKind::AuthRefused => "authRefused",
-        ConnectionErrorKind::Closed { .. } => "closed",
-        ConnectionErrorKind::KeepAliveTimeout(_) => "keepAliveTimeout",
-        ConnectionErrorKind::AnswerOverdue(_) => "answerOverdue",
-        ConnectionErrorKind::OutOfStep => "outOfStep",
-        ConnectionErrorKind::FrameTooLarge { .. } => "frameTooLarge",
-        ConnectionErrorKind::TokenUnavailable => "tokenUnavailable",
-        ConnectionErrorKind::TokenTimeout(_) => "tokenTimeout",
-        ConnectionErrorKind::Transport => "transport",
-        _ => "other",
-    }
-}
-
 /// `{kind, message}`: never the token (the core's errors hold none).
 pub fn connection_error(error: &ConnectionError) -> Value {
-    json!({"kind": connection_error_kind(error.kind()), "message": error.to_string()})
+    json!({"kind": error.kind().name(), "message": error.to_string()})
 }
 
 /// `{name, attempt?, maxAttempts?, delayMs?, attempts?, error?}`.

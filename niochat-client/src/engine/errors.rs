@@ -172,6 +172,28 @@ pub enum ConnectionErrorKind {
     Transport,
 }
 
+impl ConnectionErrorKind {
+    /// A stable short name (`keepAliveTimeout`, `authRefused`...), for bindings and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConnectionErrorKind::Dns => "dns",
+            ConnectionErrorKind::Refused => "refused",
+            ConnectionErrorKind::Tls => "tls",
+            ConnectionErrorKind::Timeout(_) => "timeout",
+            ConnectionErrorKind::HttpStatus(_) => "httpStatus",
+            ConnectionErrorKind::AuthRefused => "authRefused",
+            ConnectionErrorKind::Closed { .. } => "closed",
+            ConnectionErrorKind::KeepAliveTimeout(_) => "keepAliveTimeout",
+            ConnectionErrorKind::AnswerOverdue(_) => "answerOverdue",
+            ConnectionErrorKind::OutOfStep => "outOfStep",
+            ConnectionErrorKind::FrameTooLarge { .. } => "frameTooLarge",
+            ConnectionErrorKind::TokenUnavailable => "tokenUnavailable",
+            ConnectionErrorKind::TokenTimeout(_) => "tokenTimeout",
+            ConnectionErrorKind::Transport => "transport",
+        }
+    }
+}
+
 /// Why a connection or an attempt failed: a [`kind`](Self::kind) to match on, and the
 /// underlying error as [`source`](std::error::Error::source). Never contains the token.
 #[derive(Clone)]
