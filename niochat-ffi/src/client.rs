@@ -145,7 +145,10 @@ fn builder(config: ClientConfig) -> ClientBuilder {
     if let Some(attempts) = config.reconnect_max_attempts {
         policy.max_attempts = (attempts > 0).then_some(attempts);
     }
-    policy.jitter = Jitter::Full;
+    policy.jitter = match config.reconnect_jitter {
+        Some(false) => Jitter::None,
+        _ => Jitter::Full,
+    };
     builder = builder.reconnect(policy);
     if let Some(timeout) = config.ack_timeout_ms {
         builder = builder.ack_timeout(ms(timeout));

@@ -59,6 +59,9 @@ pub struct ClientConfig {
     /// Attempts before giving up; `0` retries forever.
     #[uniffi(default = None)]
     pub reconnect_max_attempts: Option<u32>,
+    /// Randomise reconnection delays (full jitter, the default); `false` for exact delays.
+    #[uniffi(default = None)]
+    pub reconnect_jitter: Option<bool>,
     #[uniffi(default = None)]
     pub ack_timeout_ms: Option<u64>,
     #[uniffi(default = None)]
