@@ -47,14 +47,14 @@ impl Runtime {
                 }
             })
             .map_err(|error| NioChatError::Transport {
-                message: format!("cannot start the client's thread: {error}"),
+                detail: format!("cannot start the client's thread: {error}"),
             })?;
         let handle = handle_rx
             .recv()
             .map_err(|_| NioChatError::Transport {
-                message: "the client's thread ended at once".into(),
+                detail: "the client's thread ended at once".into(),
             })?
-            .map_err(|message| NioChatError::Transport { message })?;
+            .map_err(|detail| NioChatError::Transport { detail })?;
         let runtime = Self {
             stop: Some(stop),
             thread: Some(thread),
@@ -84,7 +84,7 @@ struct Open {
 }
 
 /// A chat connection that reconnects by itself, queues messages offline and delivers each
-/// message once. Call `connect()` to start and `close()` when done.
+/// message once. Call `connect()` to start and `shutdown()` when done.
 #[derive(uniffi::Object)]
 pub struct Client {
     open: Mutex<Option<Open>>,
@@ -93,7 +93,7 @@ pub struct Client {
 
 fn closed() -> NioChatError {
     NioChatError::Closed {
-        message: "the client is closed".into(),
+        detail: "the client is closed".into(),
     }
 }
 
@@ -183,7 +183,7 @@ impl Client {
         builder
             .check()
             .map_err(|error| NioChatError::InvalidConfig {
-                message: error.to_string(),
+                detail: error.to_string(),
             })?;
         let (runtime, handle) = Runtime::start()?;
         let built = {
@@ -191,7 +191,7 @@ impl Client {
             builder.build()
         };
         let client = built.map_err(|error| NioChatError::InvalidConfig {
-            message: error.to_string(),
+            detail: error.to_string(),
         })?;
         let events = client.events();
         Ok(Arc::new(Self {
@@ -346,8 +346,9 @@ impl Client {
     }
 
     /// Closes the connection (with a close frame), ends the client's thread and frees it.
-    /// Pending calls resolve with `Closed`; later calls fail with `Closed`.
-    pub async fn close(&self) {
+    /// Pending calls resolve with `Closed`; later calls fail with `Closed`. (`close()` in
+    /// Kotlin and Swift frees the native handle itself, after this.)
+    pub async fn shutdown(&self) {
         let open = self
             .open
             .lock()

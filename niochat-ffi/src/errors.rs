@@ -3,61 +3,61 @@
 use niochat_client::{CommandError, DeliveryError, Refused, StopReason};
 
 /// What a command or a setting failed with. Kotlin and Swift see a sealed class / an enum with
-/// these cases, each with a message that never holds a token.
+/// these cases, each with a `detail` that never holds a token.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 #[non_exhaustive]
 pub enum NioChatError {
     /// The server refused the credentials, also after a token refresh.
-    #[error("unauthorized: {message}")]
-    Unauthorized { message: String },
+    #[error("unauthorized: {detail}")]
+    Unauthorized { detail: String },
     /// The offline queue is full.
-    #[error("queue full: {message}")]
-    QueueFull { message: String },
+    #[error("queue full: {detail}")]
+    QueueFull { detail: String },
     /// The message or frame is over the size limit.
-    #[error("too large: {message}")]
-    TooLarge { message: String },
+    #[error("too large: {detail}")]
+    TooLarge { detail: String },
     /// No answer in time.
-    #[error("timeout: {message}")]
-    Timeout { message: String },
+    #[error("timeout: {detail}")]
+    Timeout { detail: String },
     /// The server (or the client, for an empty message) rejected it.
-    #[error("rejected: {message}")]
-    Rejected { message: String },
+    #[error("rejected: {detail}")]
+    Rejected { detail: String },
     /// The backend has no such command.
-    #[error("unsupported: {message}")]
-    Unsupported { message: String },
+    #[error("unsupported: {detail}")]
+    Unsupported { detail: String },
     /// The client is closed.
-    #[error("closed: {message}")]
-    Closed { message: String },
+    #[error("closed: {detail}")]
+    Closed { detail: String },
     /// A setting is invalid.
-    #[error("invalid config: {message}")]
-    InvalidConfig { message: String },
+    #[error("invalid config: {detail}")]
+    InvalidConfig { detail: String },
     /// Not connected, or the connection failed; the message may still be queued.
-    #[error("transport: {message}")]
-    Transport { message: String },
+    #[error("transport: {detail}")]
+    Transport { detail: String },
 }
 
 impl From<CommandError> for NioChatError {
     fn from(error: CommandError) -> Self {
-        let message = error.to_string();
+        let detail = error.to_string();
         match error {
             CommandError::Refused(refused) => match refused {
-                Refused::QueueFull { .. } => Self::QueueFull { message },
-                Refused::TooLarge { .. } => Self::TooLarge { message },
-                Refused::Empty => Self::Rejected { message },
-                Refused::Unsupported { .. } => Self::Unsupported { message },
-                Refused::Closed => Self::Closed { message },
-                _ => Self::Transport { message },
+                Refused::QueueFull { .. } => Self::QueueFull { detail },
+                Refused::TooLarge { .. } => Self::TooLarge { detail },
+                Refused::Empty => Self::Rejected { detail },
+                Refused::Unsupported { .. } => Self::Unsupported { detail },
+                Refused::Closed => Self::Closed { detail },
+                _ => Self::Transport { detail },
             },
             CommandError::Delivery(delivery) => match delivery {
-                DeliveryError::AckTimeout { .. } => Self::Timeout { message },
-                DeliveryError::Rejected(_) => Self::Rejected { message },
+                DeliveryError::AckTimeout { .. } => Self::Timeout { detail },
+                DeliveryError::Rejected(_) => Self::Rejected { detail },
                 DeliveryError::NotDelivered {
                     reason: StopReason::Unauthorized,
                     ..
-                } => Self::Unauthorized { message },
-                _ => Self::Transport { message },
+                } => Self::Unauthorized { detail },
+                _ => Self::Transport { detail },
             },
-            _ => Self::Transport { message },
+            _ => Self::Transport { detail },
         }
     }
 }
@@ -72,7 +72,7 @@ impl From<Refused> for NioChatError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for NioChatError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
         Self::Transport {
-            message: format!("a callback failed: {}", error.reason),
+            detail: format!("a callback failed: {}", error.reason),
         }
     }
 }

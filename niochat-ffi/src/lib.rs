@@ -7,7 +7,7 @@
 //! - [`Client`]: built from a [`ClientConfig`], with an optional [`TokenProvider`] (async,
 //!   asked before each attempt) and [`OutboxStorage`] (the app's own storage); async methods
 //!   for every command; `next_events()` for every event; the app's lifecycle
-//!   (`network_changed`, `enter_background`, `enter_foreground`); `close()` ends everything.
+//!   (`network_changed`, `enter_background`, `enter_foreground`); `shutdown()` ends everything.
 //! - [`NioChatError`]: the one error enum foreign code sees.
 
 mod callbacks;

@@ -140,7 +140,7 @@ pub enum OutgoingState {
 /// Something the app should know.
 #[derive(Clone, Debug, uniffi::Enum)]
 pub enum Event {
-    Status {
+    StatusChanged {
         status: Status,
     },
     Session {
@@ -306,7 +306,7 @@ fn text(id: &impl ToString) -> String {
 impl From<&CoreEvent> for Event {
     fn from(event: &CoreEvent) -> Self {
         match event {
-            CoreEvent::Status(status) => Event::Status {
+            CoreEvent::Status(status) => Event::StatusChanged {
                 status: status.into(),
             },
             CoreEvent::Session(session) => Event::Session {

@@ -12,7 +12,7 @@ import niochat_ffi as nc
 async def print_events(client):
     while events := await client.next_events():
         for event in events:
-            if isinstance(event, nc.Event.STATUS):
+            if isinstance(event, nc.Event.STATUS_CHANGED):
                 print("status:", type(event.status).__name__.lower())
             elif isinstance(event, nc.Event.MESSAGE):
                 print(f"{event.message.user_id}: {event.message.text}")
@@ -31,7 +31,7 @@ async def main(url, token, conversation):
         print(f"failed: {error}", file=sys.stderr)
         return 1
     finally:
-        await client.close()
+        await client.shutdown()
         await printer
     return 0
 

@@ -52,8 +52,8 @@ async def until(client, wanted, timeout=5.0):
 
 
 def connected(event):
-    return isinstance(event, nc.Event.STATUS) and isinstance(event.status, nc.Status.CONNECTED)
+    return isinstance(event, nc.Event.STATUS_CHANGED) and isinstance(event.status, nc.Status.CONNECTED)
 
 
 def disconnected(event):
-    return isinstance(event, nc.Event.STATUS) and not isinstance(event.status, nc.Status.CONNECTED)
+    return isinstance(event, nc.Event.STATUS_CHANGED) and not isinstance(event.status, nc.Status.CONNECTED)

@@ -26,8 +26,8 @@ def test_two_clients_chat():
         assert ack.conversation_id == conversation
         got = await until(bob, lambda e: isinstance(e, nc.Event.MESSAGE))
         assert got.message.text == "hello bob" and got.message.user_id == "py-alice"
-        await alice.close()
-        await bob.close()
+        await alice.shutdown()
+        await bob.shutdown()
 
     run(scenario())
 
@@ -43,7 +43,7 @@ def test_messages_queued_during_a_server_drop_arrive_once_and_in_order():
         acks = await asyncio.gather(*(client.send_message(conversation, t) for t in ["one", "two", "three"]))
         assert len({ack.message_id for ack in acks}) == 3
         assert await stored(conversation) == ["one", "two", "three"]
-        await client.close()
+        await client.shutdown()
 
     run(scenario())
 
@@ -53,13 +53,13 @@ def test_a_refused_token_ends_unauthorized():
         url, token = await endpoint("py-dave", expired=True)
         client = nc.Client(nc.ClientConfig(url=url, token=token, reconnect_initial_delay_ms=100), None, None)
         client.connect()
-        await until(client, lambda e: isinstance(e, nc.Event.STATUS) and isinstance(e.status, nc.Status.UNAUTHORIZED))
+        await until(client, lambda e: isinstance(e, nc.Event.STATUS_CHANGED) and isinstance(e.status, nc.Status.UNAUTHORIZED))
         try:
             await client.send_message("c", "never")
             raise AssertionError("a stopped client must not take a message silently")
         except nc.NioChatError.Unauthorized:
             pass
-        await client.close()
+        await client.shutdown()
 
     run(scenario())
 
@@ -78,7 +78,7 @@ def test_the_network_coming_back_reconnects_at_once():
         await until(client, disconnected)
         client.network_changed(True)
         await until(client, connected, timeout=1.5)
-        await client.close()
+        await client.shutdown()
 
     run(scenario())
 
@@ -97,7 +97,7 @@ def test_background_closes_after_the_grace_and_foreground_reconnects_at_once():
         assert count == 0, "closed in the background"
         client.enter_foreground()
         await until(client, connected, timeout=1.5)
-        await client.close()
+        await client.shutdown()
 
     run(scenario())
 
@@ -125,7 +125,7 @@ def test_the_outbox_survives_a_restart_and_sends_once_in_order():
         first = await client_for("py-grace", storage)
         await first.queue_message(conversation, "before the restart 1")
         await first.queue_message(conversation, "before the restart 2")
-        await first.close()  # the app is killed with two messages queued
+        await first.shutdown()  # the app is killed with two messages queued
         assert len(storage.messages) == 2
         restarted = await client_for("py-grace", storage)
         restarted.connect()
@@ -136,7 +136,7 @@ def test_the_outbox_survives_a_restart_and_sends_once_in_order():
         assert storage.messages == {}
         fresh = await restarted.queue_message(conversation, "after")
         assert fresh > 2, "ids stay unique across restarts"
-        await restarted.close()
+        await restarted.shutdown()
 
     run(scenario())
 
@@ -149,13 +149,18 @@ def test_a_cancelled_wait_for_events_loses_nothing():
         waiting.cancel()
         client.connect()
         await until(client, connected)
-        await client.close()
+        await client.shutdown()
 
     run(scenario())
 
 
 def threads():
-    return len(os.listdir("/proc/self/task"))
+    """The threads niochat started (each client names its own `niochat`)."""
+    count = 0
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/comm") as comm:
+            count += comm.read().strip() == "niochat"
+    return count
 
 
 def test_closing_clients_ends_every_thread_they_made():
@@ -165,9 +170,9 @@ def test_closing_clients_ends_every_thread_they_made():
         for client in clients:
             client.connect()
             await until(client, connected)
-        assert threads() >= before + 3
+        assert threads() == before + 3
         for client in clients:
-            await client.close()
+            await client.shutdown()
         await asyncio.sleep(0.1)
         assert threads() == before, f"{threads() - before} threads left"
 
