@@ -15,6 +15,7 @@ pub const VENV: &str = "target/niochat-venv";
 const REQUIREMENTS: &[&str] = &[
     "tests/servers/requirements.txt",
     "tests/servers/niochat/requirements.txt",
+    "niochat-ffi/tests/python/requirements.txt",
 ];
 /// Django 5.2 needs Python 3.10.
 const PYTHON_MIN: (u32, u32) = (3, 10);
@@ -204,14 +205,32 @@ pub fn openssl_available() -> bool {
 
 /// The WebDriver of Debian's Chromium, which wasm-bindgen-test-runner drives.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// JNA from Debian, which the generated Kotlin bindings load the library with.
+pub const JNA: &str = "/usr/share/java/jna.jar";
 /// Debian's Chromium, which Playwright drives (never a downloaded browser).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Chromium and its WebDriver from Debian's packages (as root, or through `sudo -n`).
 pub fn browser() -> bool {
-    let present = || Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
-    if present() {
-        println!("up to date: {CHROMIUM}, {CHROMEDRIVER}");
+    debian_packages(&[CHROMIUM, CHROMEDRIVER], &["chromium", "chromium-driver"])
+}
+
+/// JNA (for the Kotlin bindings) and a Java runtime, from Debian's packages.
+pub fn jvm() -> bool {
+    let java = Command::new("java").arg("-version").output().is_ok();
+    let packages: &[&str] = if java {
+        &["libjna-java"]
+    } else {
+        &["libjna-java", "openjdk-17-jdk-headless"]
+    };
+    debian_packages(&[JNA], packages) && Command::new("java").arg("-version").output().is_ok()
+}
+
+/// Installs `packages` with apt-get unless every file of `present` exists.
+fn debian_packages(present: &[&str], packages: &[&str]) -> bool {
+    let there = || present.iter().all(|file| Path::new(file).exists());
+    if there() {
+        println!("up to date: {}", present.join(", "));
         return true;
     }
     let apt = |args: &[&str]| {
@@ -229,16 +248,13 @@ pub fn browser() -> bool {
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         run(command)
     };
-    let packages = [
-        "install",
-        "-y",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-    ];
-    if !(apt(&packages) || (apt(&["update"]) && apt(&packages))) || !present() {
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    if !(apt(&install) || (apt(&["update"]) && apt(&install))) || !there() {
         eprintln!(
-            "could not install Chromium: run `apt-get install chromium chromium-driver` as root"
+            "could not install {}: run `apt-get install {}` as root",
+            packages.join(", "),
+            packages.join(" ")
         );
         return false;
     }

@@ -7,6 +7,7 @@
 //!   benchmark (which asserts nothing about speed). `.ci/run` calls exactly this.
 //! - `cargo xtask bench [--quick] [...]`: the benchmark in release mode, with every peer.
 
+mod ffi;
 mod install;
 mod web;
 
@@ -24,6 +25,7 @@ const NODE_FOLDERS: &[&str] = &[
     "examples/web/react",
     "examples/web/vue",
     "examples/web/angular",
+    ffi::KOTLIN_TOOLS,
 ];
 
 fn main() -> ExitCode {
@@ -43,7 +45,7 @@ fn main() -> ExitCode {
 
 /// Tests counted from `test result:` lines (cargo's, and the web tests' own).
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     passed: u64,
     failed: u64,
 }
@@ -88,6 +90,7 @@ fn test() -> ExitCode {
             install::wasm_bindgen_cli,
         ),
         install("install: Chromium and chromedriver", install::browser),
+        install("install: JNA and a Java runtime", install::jvm),
         step("format", |_| run(cargo(&["fmt", "--all", "--", "--check"]))),
         step("lint", |_| {
             run(cargo(&[
@@ -136,6 +139,23 @@ fn test() -> ExitCode {
             |tally| {
                 web::TestServers::start().is_some_and(|servers| web::example_tests(&servers, tally))
             },
+        ),
+        step(
+            "the UniFFI bindings generated for Kotlin, Swift and Python",
+            |_| ffi::generate(),
+        ),
+        step(
+            "the Python and Kotlin suites of the bindings against the real servers",
+            |tally| {
+                web::TestServers::start().is_some_and(|servers| {
+                    let python = ffi::python_suite(&servers, tally);
+                    ffi::kotlin_suite(&servers, tally) && python
+                })
+            },
+        ),
+        step(
+            "Swift: the C header compiles and the package agrees with the bindings",
+            |_| ffi::swift_checks(),
         ),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
@@ -264,13 +284,13 @@ fn run_steps(steps: &[Step]) -> ExitCode {
     }
 }
 
-fn cargo(args: &[&str]) -> Command {
+pub(crate) fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.args(args);
     command
 }
 
-fn run(mut command: Command) -> bool {
+pub(crate) fn run(mut command: Command) -> bool {
     command
         .status()
         .map(|status| status.success())
@@ -281,7 +301,7 @@ fn run(mut command: Command) -> bool {
 }
 
 /// Runs a `cargo test`, echoing its output and adding up its `test result:` lines.
-fn run_counting(mut command: Command, tally: &mut Tally) -> bool {
+pub(crate) fn run_counting(mut command: Command, tally: &mut Tally) -> bool {
     let Ok(mut child) = command.stdout(Stdio::piped()).spawn() else {
         eprintln!("could not run {command:?}");
         return false;
@@ -311,7 +331,7 @@ fn count(result: &str, word: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the workspace")

@@ -57,3 +57,11 @@ def connected(event):
 
 def disconnected(event):
     return isinstance(event, nc.Event.STATUS_CHANGED) and not isinstance(event.status, nc.Status.CONNECTED)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line in the form `cargo xtask test` adds up."""
+    passed = len(terminalreporter.stats.get("passed", []))
+    failed = len(terminalreporter.stats.get("failed", [])) + len(terminalreporter.stats.get("error", []))
+    verdict = "ok" if failed == 0 else "FAILED"
+    terminalreporter.write_line(f"test result: {verdict}. {passed} passed; {failed} failed")
