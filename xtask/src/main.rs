@@ -34,9 +34,13 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("npm") => npm(),
+        Some("ffi") => run_steps(&[
+            step("the UniFFI bindings into target/ffi", |_| ffi::generate()),
+            step("the Swift checks", |_| ffi::swift_checks()),
+        ]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test | cargo xtask npm | cargo xtask bench [--quick] [--only FIGURES]"
+                "usage: cargo xtask test | cargo xtask npm | cargo xtask ffi | cargo xtask bench [--quick] [--only FIGURES]"
             );
             ExitCode::from(2)
         }
