@@ -9,6 +9,9 @@ use std::process::Command;
 use crate::{run, workspace};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The mobile targets the core is checked for (pure Rust; the FFI crate needs their C
+/// toolchains, which these machines lack).
+pub const MOBILE_TARGETS: &[&str] = &["aarch64-linux-android", "aarch64-apple-ios"];
 /// Where the Python environment for the real servers lives (the test kit looks there).
 pub const VENV: &str = "target/niochat-venv";
 /// The pinned packages of the real Python servers (python-socketio, uvicorn, Django Channels...).
@@ -22,7 +25,8 @@ const PYTHON_MIN: (u32, u32) = (3, 10);
 /// socket.io 4.8 needs Node 18 (its `engines`).
 const NODE_MIN: u32 = 18;
 
-/// rustfmt, clippy and the wasm32 target, asking rustup only for what is missing.
+/// rustfmt, clippy, the wasm32 target and the mobile targets, asking rustup only for what
+/// is missing.
 pub fn rust() -> bool {
     let installed = |args: &[&str]| {
         Command::new("rustup")
@@ -38,11 +42,11 @@ pub fn rust() -> bool {
             ok &= run(rustup(&["component", "add", component]));
         }
     }
-    if !installed(&["target", "list", "--installed"])
-        .lines()
-        .any(|line| line.trim() == WASM_TARGET)
-    {
-        ok &= run(rustup(&["target", "add", WASM_TARGET]));
+    let targets = installed(&["target", "list", "--installed"]);
+    for target in std::iter::once(WASM_TARGET).chain(MOBILE_TARGETS.iter().copied()) {
+        if !targets.lines().any(|line| line.trim() == target) {
+            ok &= run(rustup(&["target", "add", target]));
+        }
     }
     ok
 }

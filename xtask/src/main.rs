@@ -80,7 +80,10 @@ fn install(name: &'static str, run: impl Fn() -> bool + 'static) -> Step {
 
 fn test() -> ExitCode {
     let steps = vec![
-        install("install: rustfmt, clippy, the wasm32 target", install::rust),
+        install(
+            "install: rustfmt, clippy, the wasm32 and mobile targets",
+            install::rust,
+        ),
         install(
             "install: a Python environment with the pinned real servers",
             install::python,
@@ -161,6 +164,21 @@ fn test() -> ExitCode {
             "Swift: the C header compiles and the package agrees with the bindings",
             |_| ffi::swift_checks(),
         ),
+        step(
+            "the core checks for Android and iOS (pure Rust, no native transport)",
+            |_| {
+                install::MOBILE_TARGETS.iter().all(|target| {
+                    run(cargo(&[
+                        "check",
+                        "-p",
+                        "niochat-client",
+                        "--no-default-features",
+                        "--target",
+                        target,
+                    ]))
+                })
+            },
+        ),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
                 "doc",
@@ -203,7 +221,7 @@ fn test() -> ExitCode {
 /// `cargo xtask npm`: the npm package in `target/npm/niochat` and its tarball.
 fn npm() -> ExitCode {
     let steps = vec![
-        install("install: the wasm32 target", install::rust),
+        install("install: the wasm32 and mobile targets", install::rust),
         install(
             "install: wasm-bindgen-cli at the locked version",
             install::wasm_bindgen_cli,
