@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+mod chaos;
 mod child;
 mod conectcrm;
 mod control;
@@ -34,6 +35,7 @@ mod server;
 mod session;
 mod tls;
 
+pub use chaos::{ChaosProxy, FaultCounts, RandomFaults};
 pub use conectcrm::{COMPANY, ConectCrmServer};
 pub use control::ControlledServers;
 pub use jwt::{expired_token, token_for};

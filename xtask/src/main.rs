@@ -34,13 +34,14 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("npm") => npm(),
+        Some("soak") => soak(&args[1..]),
         Some("ffi") => run_steps(&[
             step("the UniFFI bindings into target/ffi", |_| ffi::generate()),
             step("the Swift checks", |_| ffi::swift_checks()),
         ]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test | cargo xtask npm | cargo xtask ffi | cargo xtask bench [--quick] [--only FIGURES]"
+                "usage: cargo xtask test | npm | ffi | soak [--minutes M] [--seed S] | bench [--quick] [--only FIGURES]"
             );
             ExitCode::from(2)
         }
@@ -179,6 +180,10 @@ fn test() -> ExitCode {
                 })
             },
         ),
+        step(
+            "soak (short form: 2,000 messages through the chaos proxy) and reconnect storm",
+            |_| soak_run(2_000, 100, 1) && storm_run(1_000),
+        ),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
                 "doc",
@@ -216,6 +221,75 @@ fn test() -> ExitCode {
         ),
     ];
     run_steps(&steps)
+}
+
+/// `cargo xtask soak`: the soak run (10,000 messages at 50/s by default, or `--minutes M` at
+/// 50/s) and the reconnect storm. Only protocol 001 so far (`--backend renum`).
+fn soak(args: &[String]) -> ExitCode {
+    let value = |name: &str| {
+        args.iter()
+            .position(|arg| arg == name)
+            .and_then(|at| args.get(at + 1))
+    };
+    if let Some(backend) = value("--backend").filter(|backend| *backend != "renum") {
+        eprintln!("the soak run speaks protocol 001 only so far, not {backend}");
+        return ExitCode::from(2);
+    }
+    let messages = value("--minutes")
+        .and_then(|minutes| minutes.parse::<f64>().ok())
+        .map_or(10_000, |minutes| (minutes * 60.0 * 50.0) as usize);
+    let seed = value("--seed")
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or(1);
+    run_steps(&[
+        step("soak through the chaos proxy", move |_| {
+            soak_run(messages, 50, seed)
+        }),
+        step("reconnect storm", |_| storm_run(1_000)),
+    ])
+}
+
+fn soak_run(messages: usize, rate: u32, seed: u64) -> bool {
+    let mut soak = cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "niochat-testkit",
+        "--bin",
+        "niochat-soak",
+        "--",
+    ]);
+    soak.args([
+        "--messages",
+        &messages.to_string(),
+        "--rate",
+        &rate.to_string(),
+        "--seed",
+        &seed.to_string(),
+    ]);
+    run(soak)
+}
+
+/// The storm needs about three descriptors per client: raised through the shell's `ulimit`.
+fn storm_run(clients: usize) -> bool {
+    let build = cargo(&[
+        "build",
+        "--quiet",
+        "-p",
+        "niochat-testkit",
+        "--bin",
+        "niochat-storm",
+    ]);
+    if !run(build) {
+        return false;
+    }
+    let binary = workspace().join("target/debug/niochat-storm");
+    let mut storm = Command::new("bash");
+    storm.arg("-c").arg(format!(
+        "ulimit -n 20000 2>/dev/null || ulimit -n $(ulimit -Hn); exec '{}' --clients {clients}",
+        binary.display()
+    ));
+    run(storm)
 }
 
 /// `cargo xtask npm`: the npm package in `target/npm/niochat` and its tarball.
