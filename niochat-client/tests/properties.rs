@@ -63,7 +63,20 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn frame_text() -> impl Strategy<Value = String> {
     prop_oneof![
         json_value().prop_map(|value| value.to_string()),
-        (prop_oneof![Just("0"), Just("2"), Just("3"), Just("40"), Just("41"), Just("42"), Just("43"), Just("44"), Just("42/atendimento,")], json_value())
+        (
+            prop_oneof![
+                Just("0"),
+                Just("2"),
+                Just("3"),
+                Just("40"),
+                Just("41"),
+                Just("42"),
+                Just("43"),
+                Just("44"),
+                Just("42/atendimento,")
+            ],
+            json_value()
+        )
             .prop_map(|(prefix, value)| format!("{prefix}{value}")),
         (0u32..1000, json_value()).prop_map(|(id, value)| format!("43{id}{value}")),
         ".{0,64}",

@@ -298,3 +298,35 @@ pub fn wasm_bindgen_cli() -> bool {
 pub fn venv_python() -> std::path::PathBuf {
     workspace().join(VENV).join("bin/python")
 }
+
+/// A nightly toolchain and cargo-fuzz, for `cargo xtask fuzz`.
+pub fn fuzzing() -> bool {
+    let nightly = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).contains("nightly"));
+    if !nightly
+        && !run(rustup(&[
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+        ]))
+    {
+        return false;
+    }
+    let fuzz = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if fuzz {
+        println!("up to date: nightly, cargo-fuzz");
+        return true;
+    }
+    let mut install = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    install
+        .args(["install", "cargo-fuzz"])
+        .env("CARGO_TARGET_DIR", workspace().join("target/tools"));
+    run(install)
+}

@@ -35,13 +35,14 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("npm") => npm(),
         Some("soak") => soak(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("ffi") => run_steps(&[
             step("the UniFFI bindings into target/ffi", |_| ffi::generate()),
             step("the Swift checks", |_| ffi::swift_checks()),
         ]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test | npm | ffi | soak [--minutes M] [--seed S] | bench [--quick] [--only FIGURES]"
+                "usage: cargo xtask test | npm | ffi | soak [--minutes M] [--seed S] | fuzz [--minutes M] | bench [--quick] [--only FIGURES]"
             );
             ExitCode::from(2)
         }
@@ -247,6 +248,43 @@ fn soak(args: &[String]) -> ExitCode {
         }),
         step("reconnect storm", |_| storm_run(1_000)),
     ])
+}
+
+/// The fuzz targets (`fuzz/`): every dialect's decoder, and the engine.
+const FUZZ_TARGETS: &[&str] = &["dialects", "engine"];
+
+/// `cargo xtask fuzz [--minutes M]`: each target for M minutes (10 by default) with
+/// cargo-fuzz on nightly, installing both when missing.
+fn fuzz(args: &[String]) -> ExitCode {
+    let minutes: f64 = args
+        .iter()
+        .position(|arg| arg == "--minutes")
+        .and_then(|at| args.get(at + 1)?.parse().ok())
+        .unwrap_or(10.0);
+    let seconds = (minutes * 60.0).round() as u64;
+    let mut steps = vec![install("install: nightly and cargo-fuzz", install::fuzzing)];
+    for target in FUZZ_TARGETS {
+        steps.push(Step {
+            name: target,
+            required: false,
+            run: Box::new(move |_| {
+                let mut fuzz = Command::new("cargo");
+                fuzz.args([
+                    "+nightly",
+                    "fuzz",
+                    "run",
+                    "--fuzz-dir",
+                    "fuzz",
+                    target,
+                    "--",
+                ])
+                .arg(format!("-max_total_time={seconds}"))
+                .current_dir(workspace());
+                run(fuzz)
+            }),
+        });
+    }
+    run_steps(&steps)
 }
 
 fn soak_run(messages: usize, rate: u32, seed: u64) -> bool {
