@@ -1,0 +1,174 @@
+//! The runtime-free client core, driven by hand on a virtual clock the way every driver
+//! drives it: client handles' commands in, I/O out, completions and event fan-out done by the
+//! core. No socket and no sleep: this is what the tokio and browser drivers and the FFI layer
+//! all rely on.
+
+use niochat_client::core::{ClientCore, CommandInbox, DriverAction};
+use niochat_client::engine::{ConnectionId, TransportEvent};
+use niochat_client::{ClientBuilder, Event, Refused, Status};
+use web_time::{Duration, Instant};
+
+/// What the test driver saw.
+#[derive(Default)]
+struct Io {
+    sent: Vec<String>,
+    closes: Vec<u16>,
+    live: Option<ConnectionId>,
+    notified: usize,
+}
+
+/// Carries out the core's actions as a driver would: tokens are awaited, sockets open at
+/// once and the server greets.
+async fn turn(core: &mut ClientCore, inbox: &mut CommandInbox, io: &mut Io, now: Instant) {
+    while let Some(command) = inbox.try_next() {
+        core.command(now, command);
+    }
+    while let Some(action) = core.poll_action() {
+        match action {
+            DriverAction::FetchToken { connection, token } => {
+                let token = token.await;
+                core.token(now, connection, token);
+            }
+            DriverAction::Open {
+                connection,
+                request,
+            } => {
+                assert!(!format!("{request:?}").contains("secret-token"));
+                io.live = Some(connection);
+                core.transport(now, connection, TransportEvent::Opened);
+                core.text(now, connection, r#"{"type":"connected","user_id":"me"}"#);
+            }
+            DriverAction::Send { text, .. } => io.sent.push(text),
+            DriverAction::Close { code, .. } => {
+                io.closes.push(code);
+                io.live = None;
+            }
+            DriverAction::NotifyWhenClosed(done) => {
+                io.notified += 1;
+                let _ = done.send(());
+            }
+            _ => {}
+        }
+    }
+    core.flush();
+}
+
+/// Lets spawned client futures run up to their next wait.
+async fn settle() {
+    for _ in 0..5 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_send_resolves_with_the_servers_ack_and_every_subscriber_gets_every_event() {
+    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .token("secret-token")
+        .build_parts(7)
+        .expect("valid settings");
+    let (mut first, mut second) = (client.events(), client.events());
+    let mut io = Io::default();
+    let now = Instant::now();
+    client.connect();
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    assert_eq!(client.status(), Status::Connected);
+
+    let sender = client.clone();
+    let sent = tokio::spawn(async move { sender.send_message("c1", "hello").await });
+    settle().await;
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    assert!(
+        io.sent.iter().any(|frame| frame.contains("hello")),
+        "{:?}",
+        io.sent
+    );
+    let connection = io.live.expect("connected");
+    core.text(
+        now,
+        connection,
+        r#"{"type":"message_sent","message_id":"m1","timestamp":"2025-12-07T10:00:00"}"#,
+    );
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    let ack = sent.await.expect("joined").expect("acknowledged");
+    assert_eq!(ack.message_id.to_string(), "m1");
+
+    let (a, b) = (first.drain_ready(), second.drain_ready());
+    assert_eq!(a, b, "every subscriber gets every event");
+    assert!(
+        a.iter()
+            .any(|event| matches!(event, Event::Outgoing { .. }))
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn disconnect_resolves_once_the_close_is_carried_out() {
+    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .token("t")
+        .build_parts(7)
+        .expect("valid settings");
+    let mut io = Io::default();
+    let now = Instant::now();
+    client.connect();
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    let closer = client.clone();
+    let closed = tokio::spawn(async move { closer.disconnect().await });
+    settle().await;
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    closed.await.expect("disconnect resolves");
+    assert_eq!(io.closes, [1000]);
+    assert_eq!(io.notified, 1);
+    assert_eq!(client.status(), Status::Disconnected);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn when_the_core_is_gone_streams_end_and_waiting_commands_resolve_closed() {
+    let (client, core, _inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .build_parts(7)
+        .expect("valid settings");
+    let mut events = client.events();
+    let joiner = client.clone();
+    let join = tokio::spawn(async move { joiner.join("c1").await });
+    settle().await;
+    drop(core);
+    drop(_inbox);
+    assert_eq!(events.next().await, None, "the stream ends");
+    let joined = join.await.expect("the task ends");
+    assert_eq!(joined, Err(Refused::Closed.into()));
+    assert_eq!(
+        client.send_message("c1", "x").await,
+        Err(Refused::Closed.into())
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_token_for_an_abandoned_attempt_is_ignored() {
+    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .token("t")
+        .connect_timeout(Duration::from_secs(1))
+        .token_timeout(Duration::from_secs(1))
+        .build_parts(7)
+        .expect("valid settings");
+    let start = Instant::now();
+    client.connect();
+    while let Some(command) = inbox.try_next() {
+        core.command(start, command);
+    }
+    let Some(DriverAction::FetchToken { connection, token }) = core.poll_action() else {
+        panic!("a token is asked for first");
+    };
+    // The provider is slow: the attempt times out and the core moves on.
+    let late = start + Duration::from_secs(2);
+    core.timeout(late);
+    let answer = token.await;
+    core.token(late, connection, answer);
+    let mut opened = false;
+    while let Some(action) = core.poll_action() {
+        opened |= matches!(action, DriverAction::Open { .. });
+    }
+    assert!(!opened, "no socket for the abandoned attempt");
+    core.flush();
+    assert!(matches!(
+        client.status(),
+        Status::Reconnecting { .. } | Status::Error(_)
+    ));
+}
