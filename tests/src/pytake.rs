@@ -52,6 +52,15 @@ impl PyTakeServer {
         self.server.ws_url()
     }
 
+    /// The address it listens on (for a proxy in front of it).
+    pub fn address(&self) -> std::net::SocketAddr {
+        let url = self.url();
+        let address = url.trim_start_matches("ws://");
+        address
+            .parse()
+            .unwrap_or_else(|_| panic!("not an address: {address}"))
+    }
+
     /// A valid token for `user`, with the claims PyTake's login issues.
     pub fn token_for(&self, user: &str) -> String {
         self.secret.valid(|exp| claims(user, exp))

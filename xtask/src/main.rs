@@ -182,8 +182,12 @@ fn test() -> ExitCode {
             },
         ),
         step(
-            "soak (short form: 2,000 messages through the chaos proxy) and reconnect storm",
-            |_| soak_run(2_000, 100, 1) && storm_run(1_000),
+            "soak (short forms: 001 and PyTake through the chaos proxy) and reconnect storm",
+            |_| {
+                let renum = soak_run("renum", 2_000, 100, 1);
+                let pytake = soak_run("pytake", 300, 50, 1);
+                renum && pytake && storm_run(1_000)
+            },
         ),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
@@ -224,30 +228,44 @@ fn test() -> ExitCode {
     run_steps(&steps)
 }
 
-/// `cargo xtask soak`: the soak run (10,000 messages at 50/s by default, or `--minutes M` at
-/// 50/s) and the reconnect storm. Only protocol 001 so far (`--backend renum`).
+/// `cargo xtask soak`: the soak runs (protocol 001: 10,000 messages at 50/s by default, or
+/// `--minutes M` at 50/s; PyTake: 3,000 messages) and the reconnect storm. `--backend renum`
+/// or `--backend pytake` runs one soak only.
 fn soak(args: &[String]) -> ExitCode {
     let value = |name: &str| {
         args.iter()
             .position(|arg| arg == name)
             .and_then(|at| args.get(at + 1))
+            .cloned()
     };
-    if let Some(backend) = value("--backend").filter(|backend| *backend != "renum") {
-        eprintln!("the soak run speaks protocol 001 only so far, not {backend}");
+    let backend = value("--backend");
+    if let Some(other) = backend
+        .as_deref()
+        .filter(|backend| !["renum", "pytake"].contains(backend))
+    {
+        eprintln!("no soak for {other} yet: renum or pytake");
         return ExitCode::from(2);
     }
-    let messages = value("--minutes")
-        .and_then(|minutes| minutes.parse::<f64>().ok())
-        .map_or(10_000, |minutes| (minutes * 60.0 * 50.0) as usize);
+    let minutes = value("--minutes").and_then(|minutes| minutes.parse::<f64>().ok());
+    let messages = minutes.map_or(10_000, |minutes| (minutes * 60.0 * 50.0) as usize);
     let seed = value("--seed")
         .and_then(|seed| seed.parse().ok())
         .unwrap_or(1);
-    run_steps(&[
-        step("soak through the chaos proxy", move |_| {
-            soak_run(messages, 50, seed)
-        }),
-        step("reconnect storm", |_| storm_run(1_000)),
-    ])
+    let mut steps = Vec::new();
+    if backend.as_deref() != Some("pytake") {
+        steps.push(step(
+            "soak: protocol 001 through the chaos proxy",
+            move |_| soak_run("renum", messages, 50, seed),
+        ));
+    }
+    if backend.as_deref() != Some("renum") {
+        let messages = minutes.map_or(3_000, |_| messages);
+        steps.push(step("soak: PyTake through the chaos proxy", move |_| {
+            soak_run("pytake", messages, 50, seed)
+        }));
+    }
+    steps.push(step("reconnect storm", |_| storm_run(1_000)));
+    run_steps(&steps)
 }
 
 /// The fuzz targets (`fuzz/`): every dialect's decoder, and the engine.
@@ -287,7 +305,7 @@ fn fuzz(args: &[String]) -> ExitCode {
     run_steps(&steps)
 }
 
-fn soak_run(messages: usize, rate: u32, seed: u64) -> bool {
+fn soak_run(backend: &str, messages: usize, rate: u32, seed: u64) -> bool {
     let mut soak = cargo(&[
         "run",
         "--quiet",
@@ -297,7 +315,9 @@ fn soak_run(messages: usize, rate: u32, seed: u64) -> bool {
         "niochat-soak",
         "--",
     ]);
-    soak.args([
+    soak.env("NIOCHAT_PYTHON", install::venv_python()).args([
+        "--backend",
+        backend,
         "--messages",
         &messages.to_string(),
         "--rate",

@@ -3,19 +3,27 @@
 //! in five (half-open). Prints what happened and exits 1 on any loss, message delivered twice
 //! to the app, order inversion, failed or unresolved send.
 //!
-//! `niochat-soak [--messages N] [--rate PER_SECOND] [--seed S]` (`cargo xtask soak` runs it).
+//! With `--backend pytake`, a real python-socketio server is behind the proxy instead: the
+//! messages are posted through PyTake's REST API (as PyTake's own clients send them) and one
+//! client receives them through the faults. PyTake has no history sync, so messages posted
+//! while the client is reconnecting are not recovered (counted apart, a protocol limit); it
+//! exits 1 on a message delivered twice, an order inversion or a stuck client.
+//!
+//! `niochat-soak [--messages N] [--rate PER_SECOND] [--seed S] [--backend renum|pytake]`
+//! (`cargo xtask soak` runs it).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use niochat_client::engine::ReconnectPolicy;
-use niochat_client::{Client, ClientBuilder, Event};
-use niochat_testkit::{ChaosProxy, RandomFaults, TestServer};
+use niochat_client::{Backend, Client, ClientBuilder, Event, Status};
+use niochat_testkit::{ChaosProxy, PyTakeServer, RandomFaults, TestServer};
 
 struct Settings {
     messages: usize,
     rate: f64,
     seed: u64,
+    backend: String,
 }
 
 fn settings() -> Settings {
@@ -23,6 +31,7 @@ fn settings() -> Settings {
         messages: 10_000,
         rate: 50.0,
         seed: 1,
+        backend: "renum".into(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -31,6 +40,7 @@ fn settings() -> Settings {
             "--messages" => settings.messages = value.parse().unwrap_or(settings.messages),
             "--rate" => settings.rate = value.parse().unwrap_or(settings.rate),
             "--seed" => settings.seed = value.parse().unwrap_or(settings.seed),
+            "--backend" => settings.backend = value.to_owned(),
             other => {
                 eprintln!("unknown option {other}");
                 std::process::exit(2);
@@ -41,6 +51,10 @@ fn settings() -> Settings {
 }
 
 fn client(url: &str, token: String) -> Client {
+    builder(url, token).build().expect("a valid client")
+}
+
+fn builder(url: &str, token: String) -> ClientBuilder {
     let mut policy = ReconnectPolicy::default();
     policy.initial_delay = Duration::from_millis(50);
     policy.max_delay = Duration::from_secs(1);
@@ -51,20 +65,35 @@ fn client(url: &str, token: String) -> Client {
         .keep_alive(Duration::from_millis(500), Duration::from_millis(500))
         .ack_timeout(Duration::from_secs(2))
         .queue_capacity(100_000)
-        .build()
-        .expect("a valid client")
+}
+
+fn faults(seed: u64) -> RandomFaults {
+    RandomFaults {
+        seed,
+        lifetime_ms: (200, 1500),
+        half_open_ratio: 0.2,
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let settings = settings();
+    let ok = match settings.backend.as_str() {
+        "renum" => renum(&settings).await,
+        "pytake" => pytake(&settings).await,
+        other => {
+            eprintln!("no soak for {other} yet: renum or pytake");
+            std::process::exit(2);
+        }
+    };
+    println!("soak result: {}", if ok { "ok" } else { "FAILED" });
+    std::process::exit(if ok { 0 } else { 1 });
+}
+
+async fn renum(settings: &Settings) -> bool {
     let server = TestServer::start().await;
     let proxy = ChaosProxy::start(server.address()).await;
-    proxy.random(Some(RandomFaults {
-        seed: settings.seed,
-        lifetime_ms: (200, 1500),
-        half_open_ratio: 0.2,
-    }));
+    proxy.random(Some(faults(settings.seed)));
     let url = format!("{}/ws", proxy.ws_url());
     let room = format!("soak-{}", settings.seed);
     let sender = client(&url, server.token_for("soak-sender"));
@@ -178,7 +207,88 @@ async fn main() {
         "| faults injected: connections / cuts / half-opens | {} / {} / {} |",
         faults.connections, faults.cuts, faults.half_opens
     );
-    let ok = lost == 0 && app_duplicates == 0 && inversions == 0 && failed == 0 && unresolved == 0;
-    println!("soak result: {}", if ok { "ok" } else { "FAILED" });
-    std::process::exit(if ok { 0 } else { 1 });
+    lost == 0 && app_duplicates == 0 && inversions == 0 && failed == 0 && unresolved == 0
+}
+
+async fn pytake(settings: &Settings) -> bool {
+    // Engine.IO pings every second (PyTake runs 25 s + 20 s): a frozen connection is then
+    // found within two seconds instead of 45.
+    let server = PyTakeServer::start_with_ping(1_000, 1_000).await;
+    let proxy = ChaosProxy::start(server.address()).await;
+    proxy.random(Some(faults(settings.seed)));
+    let room = format!("00000000-0000-4000-8000-{:012}", settings.seed);
+    let receiver = builder(&proxy.ws_url(), server.token_for("soak-receiver"))
+        .backend(Backend::PyTake)
+        .build()
+        .expect("a valid client");
+    let mut events = receiver.events();
+    receiver.connect();
+    let joined = tokio::time::timeout(Duration::from_secs(30), receiver.join(room.as_str())).await;
+    let stuck_join = !matches!(joined, Ok(Ok(())));
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / settings.rate);
+    let mut delivered: Vec<(String, String)> = Vec::new();
+    let mut connected_at_post = Vec::with_capacity(settings.messages);
+    for index in 0..settings.messages {
+        let next = started + interval.mul_f64(index as f64);
+        // Read what arrived while waiting for the next post.
+        while let Ok(Some(event)) = tokio::time::timeout_at(next.into(), events.next()).await {
+            if let Event::Message { message, .. } = event {
+                let text = message.content.text().unwrap_or_default().to_owned();
+                delivered.push((message.id.to_string(), text));
+            }
+        }
+        connected_at_post.push(receiver.status() == Status::Connected);
+        server
+            .post_message(&room, "soak-sender", &format!("soak-{index:06}"))
+            .await;
+    }
+    proxy.random(None);
+    let quiet = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(event)) = tokio::time::timeout_at(quiet, events.next()).await {
+        if let Event::Message { message, .. } = event {
+            let text = message.content.text().unwrap_or_default().to_owned();
+            delivered.push((message.id.to_string(), text));
+        }
+    }
+    let mut ids = HashSet::new();
+    let app_duplicates = delivered
+        .iter()
+        .filter(|(id, _)| !ids.insert(id.clone()))
+        .count();
+    let texts: HashSet<&str> = delivered.iter().map(|(_, text)| text.as_str()).collect();
+    let order: Vec<&str> = delivered.iter().map(|(_, text)| text.as_str()).collect();
+    let inversions = order.windows(2).filter(|pair| pair[0] > pair[1]).count();
+    let missed = (0..settings.messages)
+        .filter(|index| !texts.contains(format!("soak-{index:06}").as_str()))
+        .count();
+    let missed_while_connected = (0..settings.messages)
+        .filter(|index| {
+            connected_at_post[*index] && !texts.contains(format!("soak-{index:06}").as_str())
+        })
+        .count();
+    let reconnects = receiver.metrics().await.map(|m| m.reconnects).unwrap_or(0);
+    let faults = proxy.counts();
+    println!(
+        "| soak, PyTake (python-socketio): {} messages at {}/s, seed {} | |",
+        settings.messages, settings.rate, settings.seed
+    );
+    println!("|---|---|");
+    println!("| duration | {:.0} s |", started.elapsed().as_secs_f64());
+    println!("| delivered to the receiver | {} |", texts.len());
+    println!(
+        "| missed: posted while the receiver was away (no history sync in PyTake) | {missed} |"
+    );
+    println!(
+        "| of which posted while the receiver's status was connected | {missed_while_connected} |"
+    );
+    println!("| delivered twice to the app | {app_duplicates} |");
+    println!("| order inversions at the receiver | {inversions} |");
+    println!("| join stuck or refused | {stuck_join} |");
+    println!("| reconnects | {reconnects} |");
+    println!(
+        "| faults injected: connections / cuts / half-opens | {} / {} / {} |",
+        faults.connections, faults.cuts, faults.half_opens
+    );
+    app_duplicates == 0 && inversions == 0 && !stuck_join
 }
