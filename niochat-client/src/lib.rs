@@ -7,7 +7,9 @@
 //!   receipts, presence), written to survive what real servers send.
 //! - [`dialect`]: one module per backend behind one seam — protocol 001
 //!   ([`dialect::renum`]), Socket.IO ([`dialect::socket_io`], with the
-//!   [`PyTake`](dialect::pytake) preset). Choose one with [`ClientBuilder::backend`].
+//!   [`PyTake`](dialect::pytake) and [`ConectCRM`](dialect::conectcrm) presets),
+//!   [`NioChat`](dialect::niochat) and [`PyTake Go`](dialect::pytake_go). Choose one with
+//!   [`ClientBuilder::backend`].
 //! - [`engine`]: the connection logic (status, reconnection with backoff, the offline queue,
 //!   one ledger of requests and answers, keep-alive, re-join and sync, de-duplication, token
 //!   refresh) as a pure state machine fed with events and the current time.

@@ -261,7 +261,7 @@ impl Client {
 
     /// Any command, resolving with the server's answer as a [`Reply`]: what the typed
     /// methods above and the backends' own helpers (such as
-    /// [`conectcrm::Agent`](crate::dialect::conectcrm)) are built on.
+    /// [`ConectCrmAgent`](crate::core::ConectCrmAgent)) are built on.
     pub async fn request(&self, command: Command) -> Result<Reply, CommandError> {
         self.command(command).await
     }

@@ -90,7 +90,7 @@ pub struct EngineConfig {
     /// long outage of a busy conversation) while bounding what a broken or hostile server can
     /// make the client buffer. A sync answer over it becomes a history gap, not a retry loop.
     pub max_incoming_bytes: usize,
-    /// How much the native driver reads from the socket at once, in bytes (8 KiB). The read
+    /// How much the native driver reads from the socket at once, in bytes (4 KiB). The read
     /// buffer starts at this size and grows only for a frame larger than it, so it is most
     /// of what an idle connection costs; a larger one takes a burst in fewer reads. Browsers
     /// ignore it.

@@ -68,7 +68,9 @@ use std::sync::Arc;
 use web_time::Instant;
 
 pub use backoff::ceiling as backoff_ceiling;
-pub use config::{ConfigError, EngineConfig, Jitter, MAX_DURATION, ReconnectPolicy};
+pub use config::{
+    ConfigError, EngineConfig, Jitter, MAX_DURATION, MAX_QUEUE_CAPACITY, ReconnectPolicy,
+};
 pub use errors::{
     CommandError, ConnectionError, ConnectionErrorKind, DeliveryError, Detail, Refused, StopReason,
 };
@@ -212,7 +214,7 @@ impl Engine {
         &self.config
     }
 
-    /// The backend's name and what it offers.
+    /// What the backend offers (its rooms, answers, keep-alive and commands).
     pub fn capabilities(&self) -> &Capabilities {
         self.protocol.capabilities()
     }
