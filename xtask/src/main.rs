@@ -182,11 +182,17 @@ fn test() -> ExitCode {
             },
         ),
         step(
-            "soak (short forms: 001 and PyTake through the chaos proxy) and reconnect storm",
+            "soak (short forms, every backend through the chaos proxy) and reconnect storm",
             |_| {
-                let renum = soak_run("renum", 2_000, 100, 1);
-                let pytake = soak_run("pytake", 300, 50, 1);
-                renum && pytake && storm_run(1_000)
+                let short = |backend: &&str| match *backend {
+                    "renum" => soak_run(backend, 2_000, 100, 1),
+                    _ => soak_run(backend, 150, 50, 1),
+                };
+                let soaks = SOAK_BACKENDS
+                    .iter()
+                    .filter(|backend| !short(backend))
+                    .count();
+                soaks == 0 && storm_run(1_000)
             },
         ),
         step("docs build without warnings", |_| {
@@ -228,9 +234,13 @@ fn test() -> ExitCode {
     run_steps(&steps)
 }
 
-/// `cargo xtask soak`: the soak runs (protocol 001: 10,000 messages at 50/s by default, or
-/// `--minutes M` at 50/s; PyTake: 3,000 messages) and the reconnect storm. `--backend renum`
-/// or `--backend pytake` runs one soak only.
+/// The backends a soak can run on: protocol 001 (messages sent by the SDK) and those whose
+/// messages are posted through the server's API.
+const SOAK_BACKENDS: &[&str] = &["renum", "pytake", "niochat", "conectcrm", "pytake-go"];
+
+/// `cargo xtask soak`: the soak runs (protocol 001: 10,000 messages at 50/s, or `--minutes M`
+/// at 50/s; every other backend: 3,000 messages) and the reconnect storm. `--backend B` runs
+/// one soak only.
 fn soak(args: &[String]) -> ExitCode {
     let value = |name: &str| {
         args.iter()
@@ -238,31 +248,31 @@ fn soak(args: &[String]) -> ExitCode {
             .and_then(|at| args.get(at + 1))
             .cloned()
     };
-    let backend = value("--backend");
-    if let Some(other) = backend
+    let chosen = value("--backend");
+    if let Some(other) = chosen
         .as_deref()
-        .filter(|backend| !["renum", "pytake"].contains(backend))
+        .filter(|backend| !SOAK_BACKENDS.contains(backend))
     {
-        eprintln!("no soak for {other} yet: renum or pytake");
+        eprintln!("no soak for {other}: {}", SOAK_BACKENDS.join(", "));
         return ExitCode::from(2);
     }
     let minutes = value("--minutes").and_then(|minutes| minutes.parse::<f64>().ok());
-    let messages = minutes.map_or(10_000, |minutes| (minutes * 60.0 * 50.0) as usize);
+    let sent = minutes.map_or(10_000, |minutes| (minutes * 60.0 * 50.0) as usize);
+    let posted = minutes.map_or(3_000, |_| sent);
     let seed = value("--seed")
         .and_then(|seed| seed.parse().ok())
         .unwrap_or(1);
     let mut steps = Vec::new();
-    if backend.as_deref() != Some("pytake") {
-        steps.push(step(
-            "soak: protocol 001 through the chaos proxy",
-            move |_| soak_run("renum", messages, 50, seed),
-        ));
-    }
-    if backend.as_deref() != Some("renum") {
-        let messages = minutes.map_or(3_000, |_| messages);
-        steps.push(step("soak: PyTake through the chaos proxy", move |_| {
-            soak_run("pytake", messages, 50, seed)
-        }));
+    for backend in SOAK_BACKENDS {
+        if chosen.as_deref().is_some_and(|chosen| chosen != *backend) {
+            continue;
+        }
+        let messages = if *backend == "renum" { sent } else { posted };
+        steps.push(Step {
+            name: backend,
+            required: false,
+            run: Box::new(move |_| soak_run(backend, messages, 50, seed)),
+        });
     }
     steps.push(step("reconnect storm", |_| storm_run(1_000)));
     run_steps(&steps)

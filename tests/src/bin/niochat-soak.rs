@@ -3,21 +3,27 @@
 //! in five (half-open). Prints what happened and exits 1 on any loss, message delivered twice
 //! to the app, order inversion, failed or unresolved send.
 //!
-//! With `--backend pytake`, a real python-socketio server is behind the proxy instead: the
-//! messages are posted through PyTake's REST API (as PyTake's own clients send them) and one
-//! client receives them through the faults. PyTake has no history sync, so messages posted
-//! while the client is reconnecting are not recovered (counted apart, a protocol limit); it
-//! exits 1 on a message delivered twice, an order inversion or a stuck client.
+//! With `--backend pytake|niochat|conectcrm|pytake-go`, that backend's real server (the Go
+//! one's replica) is behind the proxy instead: the messages are posted through the server's
+//! own API (as those backends' clients send them, by REST) and one client receives them
+//! through the faults. None of these backends has a history sync, so messages posted while
+//! the client is reconnecting are not recovered (counted apart, a protocol limit); it exits 1
+//! on a message delivered twice, an order inversion or a stuck join.
 //!
-//! `niochat-soak [--messages N] [--rate PER_SECOND] [--seed S] [--backend renum|pytake]`
+//! `niochat-soak [--messages N] [--rate PER_SECOND] [--seed S] [--backend B]`
 //! (`cargo xtask soak` runs it).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use niochat_client::dialect::niochat::{Endpoint, NioChat};
+use niochat_client::dialect::pytake_go::PyTakeGo;
 use niochat_client::engine::ReconnectPolicy;
 use niochat_client::{Backend, Client, ClientBuilder, Event, Status};
-use niochat_testkit::{ChaosProxy, PyTakeServer, RandomFaults, TestServer};
+use niochat_testkit::{
+    ChaosProxy, ConectCrmServer, NioChatServer, PyTakeGoServer, PyTakeServer, RandomFaults,
+    TestServer,
+};
 
 struct Settings {
     messages: usize,
@@ -80,11 +86,7 @@ async fn main() {
     let settings = settings();
     let ok = match settings.backend.as_str() {
         "renum" => renum(&settings).await,
-        "pytake" => pytake(&settings).await,
-        other => {
-            eprintln!("no soak for {other} yet: renum or pytake");
-            std::process::exit(2);
-        }
+        _ => posted(&settings).await,
     };
     println!("soak result: {}", if ok { "ok" } else { "FAILED" });
     std::process::exit(if ok { 0 } else { 1 });
@@ -210,46 +212,158 @@ async fn renum(settings: &Settings) -> bool {
     lost == 0 && app_duplicates == 0 && inversions == 0 && failed == 0 && unresolved == 0
 }
 
-async fn pytake(settings: &Settings) -> bool {
-    // Engine.IO pings every second (PyTake runs 25 s + 20 s): a frozen connection is then
-    // found within two seconds instead of 45.
-    let server = PyTakeServer::start_with_ping(1_000, 1_000).await;
-    let proxy = ChaosProxy::start(server.address()).await;
+/// A backend whose clients receive messages posted by the server's own API.
+enum Target {
+    PyTake(PyTakeServer, String),
+    NioChat(NioChatServer, u64),
+    ConectCrm(ConectCrmServer, String),
+    PyTakeGo(PyTakeGoServer, String),
+}
+
+const AGENT: &str = "aaaaaaaa-0000-4000-8000-00000000000a";
+
+impl Target {
+    async fn start(backend: &str, seed: u64) -> Option<Self> {
+        Some(match backend {
+            // Engine.IO pings every second (the real servers run 25 s + 20 s): a frozen
+            // connection is then found within two seconds instead of 45.
+            "pytake" => Target::PyTake(
+                PyTakeServer::start_with_ping(1_000, 1_000).await,
+                format!("00000000-0000-4000-8000-{seed:012}"),
+            ),
+            "niochat" => Target::NioChat(NioChatServer::start().await, 100 + seed),
+            "conectcrm" => {
+                let server = ConectCrmServer::start().await;
+                let ticket = server.open_ticket("Soak").await;
+                server.assign_ticket(&ticket, AGENT).await;
+                Target::ConectCrm(server, ticket)
+            }
+            "pytake-go" => Target::PyTakeGo(PyTakeGoServer::start().await, format!("soak-{seed}")),
+            _ => return None,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Target::PyTake(..) => "PyTake (python-socketio)",
+            Target::NioChat(..) => "NioChat (Django Channels)",
+            Target::ConectCrm(..) => "ConectCRM (socket.io 4.8)",
+            Target::PyTakeGo(..) => "PyTake Go (replica)",
+        }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Target::PyTake(server, _) => server.url(),
+            Target::NioChat(server, _) => server.url(),
+            Target::ConectCrm(server, _) => server.url(),
+            Target::PyTakeGo(server, _) => server.url(),
+        }
+    }
+
+    /// The receiving client's builder, through the proxy at `proxy`.
+    async fn builder(&self, proxy: &str) -> ClientBuilder {
+        match self {
+            Target::PyTake(server, _) => {
+                builder(proxy, server.token_for("soak-receiver")).backend(Backend::PyTake)
+            }
+            Target::NioChat(server, conversation) => {
+                let endpoint = Endpoint::Conversation((*conversation as i64).into());
+                builder(proxy, server.token_for(3).await)
+                    .backend(Backend::NioChat(NioChat::new(endpoint)))
+                    // The conversation socket answers no ping: its keep-alive is TCP's.
+                    .keep_alive(Duration::from_secs(30), Duration::from_secs(10))
+            }
+            Target::ConectCrm(server, _) => {
+                builder(proxy, server.token_for(AGENT)).backend(Backend::ConectCrm)
+            }
+            Target::PyTakeGo(..) => {
+                builder(proxy, "jwt-of-agent".into()).backend(Backend::PyTakeGo(PyTakeGo {
+                    user_id: Some("agent".into()),
+                }))
+            }
+        }
+    }
+
+    /// The room the client joins, where the backend has rooms by frame.
+    fn room(&self) -> Option<String> {
+        match self {
+            Target::PyTake(_, room) | Target::ConectCrm(_, room) => Some(room.clone()),
+            _ => None,
+        }
+    }
+
+    async fn post(&self, text: &str) {
+        match self {
+            Target::PyTake(server, room) => {
+                server.post_message(room, "soak-sender", text).await;
+            }
+            Target::NioChat(server, conversation) => {
+                server.post_message(*conversation, text, "customer").await;
+            }
+            Target::ConectCrm(server, ticket) => {
+                server.post_message(ticket, text, "CLIENTE", "string").await;
+            }
+            Target::PyTakeGo(server, conversation) => {
+                server.agent_message(conversation, text);
+            }
+        }
+    }
+}
+
+/// Messages posted by the server's own API at `rate`, one client receiving them through
+/// the faults.
+async fn posted(settings: &Settings) -> bool {
+    let Some(target) = Target::start(&settings.backend, settings.seed).await else {
+        eprintln!("no soak for {} yet", settings.backend);
+        std::process::exit(2);
+    };
+    let upstream: std::net::SocketAddr = target
+        .url()
+        .trim_start_matches("ws://")
+        .parse()
+        .expect("a server on 127.0.0.1");
+    let proxy = ChaosProxy::start(upstream).await;
     proxy.random(Some(faults(settings.seed)));
-    let room = format!("00000000-0000-4000-8000-{:012}", settings.seed);
-    let receiver = builder(&proxy.ws_url(), server.token_for("soak-receiver"))
-        .backend(Backend::PyTake)
+    let receiver = target
+        .builder(&proxy.ws_url())
+        .await
         .build()
         .expect("a valid client");
     let mut events = receiver.events();
     receiver.connect();
-    let joined = tokio::time::timeout(Duration::from_secs(30), receiver.join(room.as_str())).await;
-    let stuck_join = !matches!(joined, Ok(Ok(())));
+    let stuck_join = match target.room() {
+        Some(room) => {
+            let joined =
+                tokio::time::timeout(Duration::from_secs(30), receiver.join(room.as_str())).await;
+            !matches!(joined, Ok(Ok(())))
+        }
+        None => false,
+    };
     let started = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / settings.rate);
     let mut delivered: Vec<(String, String)> = Vec::new();
-    let mut connected_at_post = Vec::with_capacity(settings.messages);
-    for index in 0..settings.messages {
-        let next = started + interval.mul_f64(index as f64);
-        // Read what arrived while waiting for the next post.
-        while let Ok(Some(event)) = tokio::time::timeout_at(next.into(), events.next()).await {
-            if let Event::Message { message, .. } = event {
-                let text = message.content.text().unwrap_or_default().to_owned();
+    let record = |event: Event, delivered: &mut Vec<(String, String)>| {
+        if let Event::Message { message, .. } = event {
+            let text = message.content.text().unwrap_or_default().to_owned();
+            if text.starts_with("soak-") {
                 delivered.push((message.id.to_string(), text));
             }
         }
+    };
+    let mut connected_at_post = Vec::with_capacity(settings.messages);
+    for index in 0..settings.messages {
+        let next = started + interval.mul_f64(index as f64);
+        while let Ok(Some(event)) = tokio::time::timeout_at(next.into(), events.next()).await {
+            record(event, &mut delivered);
+        }
         connected_at_post.push(receiver.status() == Status::Connected);
-        server
-            .post_message(&room, "soak-sender", &format!("soak-{index:06}"))
-            .await;
+        target.post(&format!("soak-{index:06}")).await;
     }
     proxy.random(None);
     let quiet = tokio::time::Instant::now() + Duration::from_secs(3);
     while let Ok(Some(event)) = tokio::time::timeout_at(quiet, events.next()).await {
-        if let Event::Message { message, .. } = event {
-            let text = message.content.text().unwrap_or_default().to_owned();
-            delivered.push((message.id.to_string(), text));
-        }
+        record(event, &mut delivered);
     }
     let mut ids = HashSet::new();
     let app_duplicates = delivered
@@ -259,28 +373,31 @@ async fn pytake(settings: &Settings) -> bool {
     let texts: HashSet<&str> = delivered.iter().map(|(_, text)| text.as_str()).collect();
     let order: Vec<&str> = delivered.iter().map(|(_, text)| text.as_str()).collect();
     let inversions = order.windows(2).filter(|pair| pair[0] > pair[1]).count();
-    let missed = (0..settings.messages)
+    let missed: Vec<usize> = (0..settings.messages)
         .filter(|index| !texts.contains(format!("soak-{index:06}").as_str()))
-        .count();
-    let missed_while_connected = (0..settings.messages)
-        .filter(|index| {
-            connected_at_post[*index] && !texts.contains(format!("soak-{index:06}").as_str())
-        })
+        .collect();
+    let missed_while_connected = missed
+        .iter()
+        .filter(|index| connected_at_post[**index])
         .count();
     let reconnects = receiver.metrics().await.map(|m| m.reconnects).unwrap_or(0);
     let faults = proxy.counts();
     println!(
-        "| soak, PyTake (python-socketio): {} messages at {}/s, seed {} | |",
-        settings.messages, settings.rate, settings.seed
+        "| soak, {}: {} messages at {}/s, seed {} | |",
+        target.name(),
+        settings.messages,
+        settings.rate,
+        settings.seed
     );
     println!("|---|---|");
     println!("| duration | {:.0} s |", started.elapsed().as_secs_f64());
     println!("| delivered to the receiver | {} |", texts.len());
     println!(
-        "| missed: posted while the receiver was away (no history sync in PyTake) | {missed} |"
+        "| not recovered: posted while the receiver was away (this backend has no history sync) | {} |",
+        missed.len()
     );
     println!(
-        "| of which posted while the receiver's status was connected | {missed_while_connected} |"
+        "| of which posted while its status said connected (a half-open not yet found, a re-join under way) | {missed_while_connected} |"
     );
     println!("| delivered twice to the app | {app_duplicates} |");
     println!("| order inversions at the receiver | {inversions} |");
