@@ -78,3 +78,8 @@ pub use web::LocalStorageOutbox;
 #[cfg(all(doctest, feature = "native"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
+
+/// The crate README's example (what crates.io shows), compiled too.
+#[cfg(all(doctest, feature = "native"))]
+#[doc = include_str!("../README.md")]
+struct CrateReadme;

@@ -19,6 +19,11 @@ pub struct ConectCrmServer {
 impl ConectCrmServer {
     /// Starts the server with ConectCRM's keep-alive timing (25 s interval, 20 s timeout).
     pub async fn start() -> Self {
+        Self::start_with_ping(25_000, 20_000).await
+    }
+
+    /// Starts the server with its Engine.IO pings every `interval_ms`, waiting `timeout_ms`.
+    pub async fn start_with_ping(interval_ms: u64, timeout_ms: u64) -> Self {
         let secret = TokenSecret::new("conectcrm");
         let folder = workspace().join("tests/servers/conectcrm");
         assert!(
@@ -28,6 +33,12 @@ impl ConectCrmServer {
         );
         let mut args = vec![folder.join("server.js").display().to_string()];
         args.extend(secret.args());
+        args.extend([
+            "--ping-interval-ms".into(),
+            interval_ms.to_string(),
+            "--ping-timeout-ms".into(),
+            timeout_ms.to_string(),
+        ]);
         let recipe = Recipe {
             program: "node".into(),
             args,

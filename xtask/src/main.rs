@@ -9,6 +9,7 @@
 
 mod ffi;
 mod install;
+mod release;
 mod web;
 
 use std::io::{BufRead, BufReader};
@@ -194,6 +195,13 @@ fn test() -> ExitCode {
                     .count();
                 soaks == 0 && storm_run(1_000)
             },
+        ),
+        step("one version across crates and packages", |_| {
+            release::versions_agree()
+        }),
+        step(
+            "supply chain: cargo deny (licenses, bans, sources) and cargo package",
+            |_| release::supply_chain(),
         ),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[

@@ -225,15 +225,15 @@ const AGENT: &str = "aaaaaaaa-0000-4000-8000-00000000000a";
 impl Target {
     async fn start(backend: &str, seed: u64) -> Option<Self> {
         Some(match backend {
-            // Engine.IO pings every second (the real servers run 25 s + 20 s): a frozen
-            // connection is then found within two seconds instead of 45.
+            // Engine.IO pings every second, here and for ConectCRM (the real servers run
+            // 25 s + 20 s): a frozen connection is then found within two seconds, not 45.
             "pytake" => Target::PyTake(
                 PyTakeServer::start_with_ping(1_000, 1_000).await,
                 format!("00000000-0000-4000-8000-{seed:012}"),
             ),
             "niochat" => Target::NioChat(NioChatServer::start().await, 100 + seed),
             "conectcrm" => {
-                let server = ConectCrmServer::start().await;
+                let server = ConectCrmServer::start_with_ping(1_000, 1_000).await;
                 let ticket = server.open_ticket("Soak").await;
                 server.assign_ticket(&ticket, AGENT).await;
                 Target::ConectCrm(server, ticket)
@@ -269,10 +269,10 @@ impl Target {
             }
             Target::NioChat(server, conversation) => {
                 let endpoint = Endpoint::Conversation((*conversation as i64).into());
+                // Natively the conversation socket is watched with WebSocket pings, which
+                // Daphne answers (browsers cannot send them).
                 builder(proxy, server.token_for(3).await)
                     .backend(Backend::NioChat(NioChat::new(endpoint)))
-                    // The conversation socket answers no ping: its keep-alive is TCP's.
-                    .keep_alive(Duration::from_secs(30), Duration::from_secs(10))
             }
             Target::ConectCrm(server, _) => {
                 builder(proxy, server.token_for(AGENT)).backend(Backend::ConectCrm)
