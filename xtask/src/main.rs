@@ -203,6 +203,9 @@ fn test() -> ExitCode {
             "supply chain: cargo deny (licenses, bans, sources) and cargo package",
             |_| release::supply_chain(),
         ),
+        step("the minimum Rust version builds niochat-client", |_| {
+            release::minimum_rust_version()
+        }),
         step("docs build without warnings", |_| {
             let mut doc = cargo(&[
                 "doc",

@@ -58,7 +58,8 @@ pub fn versions_agree() -> bool {
 }
 
 /// `cargo deny check licenses bans sources` (cargo-deny from crates.io, installed when
-/// missing) and `cargo package` of the crate users depend on.
+/// missing) and `cargo package` of the crate users depend on (which builds it from the
+/// packaged files alone).
 pub fn supply_chain() -> bool {
     let installed = Command::new("cargo")
         .args(["deny", "--version"])
@@ -81,13 +82,43 @@ pub fn supply_chain() -> bool {
         "sources",
     ]);
     deny.current_dir(workspace());
-    let mut package = cargo(&[
-        "package",
-        "-p",
-        "niochat-client",
-        "--allow-dirty",
-        "--no-verify",
-    ]);
+    let mut package = cargo(&["package", "-p", "niochat-client", "--allow-dirty"]);
     package.current_dir(workspace());
     run(deny) && run(package)
+}
+
+/// The `rust-version` the workspace declares builds niochat-client (installed with rustup
+/// when missing): the minimum is checked, not guessed. (1.87 fails: let chains.)
+pub fn minimum_rust_version() -> bool {
+    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap_or_default();
+    let Some(version) = manifest
+        .split("rust-version = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+    else {
+        eprintln!("no rust-version in Cargo.toml");
+        return false;
+    };
+    let installed = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).contains(version));
+    if !installed {
+        let mut install = Command::new("rustup");
+        install.args(["toolchain", "install", version, "--profile", "minimal"]);
+        if !run(install) {
+            return false;
+        }
+    }
+    let mut check = Command::new("cargo");
+    check
+        .arg(format!("+{version}"))
+        .args(["check", "--quiet", "-p", "niochat-client"])
+        .env("CARGO_TARGET_DIR", workspace().join("target/msrv"))
+        .current_dir(workspace());
+    let ok = run(check);
+    if ok {
+        println!("niochat-client builds with Rust {version}");
+    }
+    ok
 }
