@@ -141,6 +141,7 @@ fn test() -> ExitCode {
         step("the npm package builds and packs (cargo xtask npm)", |_| {
             web::npm_package()
                 && web::no_any_in_declarations()
+                && web::publish_dry_run()
                 && web::print_size()
                 && web::build_examples()
         }),

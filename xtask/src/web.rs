@@ -360,3 +360,12 @@ pub fn print_size() -> bool {
     println!("(goal: niochat at most 40 KB; see BENCHMARKS.md for what bounds it)");
     true
 }
+
+/// `npm publish --dry-run` of the assembled package: what the registry would take.
+pub fn publish_dry_run() -> bool {
+    let mut publish = Command::new("npm");
+    publish
+        .args(["publish", "--dry-run", "--loglevel=warn"])
+        .current_dir(workspace().join(PACKAGE_DIR));
+    run(publish)
+}
