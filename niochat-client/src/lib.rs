@@ -47,6 +47,8 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+#[cfg(all(feature = "chaos", not(target_arch = "wasm32")))]
+pub mod chaos;
 pub mod core;
 pub mod dialect;
 pub mod engine;

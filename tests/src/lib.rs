@@ -21,7 +21,6 @@
 //! # }
 //! ```
 
-mod chaos;
 mod child;
 mod conectcrm;
 mod control;
@@ -35,11 +34,11 @@ mod server;
 mod session;
 mod tls;
 
-pub use chaos::{ChaosProxy, FaultCounts, RandomFaults};
 pub use conectcrm::{COMPANY, ConectCrmServer};
 pub use control::ControlledServers;
 pub use jwt::{expired_token, token_for};
 pub use niochat::NioChatServer;
+pub use niochat_client::chaos::{ChaosProxy, FaultCounts, RandomFaults};
 pub use pytake::{PyTakeServer, python};
 pub use pytake_go::PyTakeGoServer;
 pub use server::{StoredMessage, TestServer};

@@ -1,6 +1,18 @@
 //! [`ChaosProxy`]: a TCP proxy on 127.0.0.1 that breaks connections the way real networks do,
-//! on command or at random from a seed, so that tests (ours and our users') can prove that
-//! nothing is lost, duplicated or stuck.
+//! on command or at random from a seed, so that tests — ours, and your app's against your own
+//! backend (feature `chaos`) — can prove that nothing is lost, duplicated or stuck.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use niochat_client::chaos::{ChaosProxy, RandomFaults};
+//! let upstream = "127.0.0.1:8000".parse().unwrap();
+//! let proxy = ChaosProxy::start(upstream).await;
+//! // Point the client at `proxy.ws_url()` + your path, then:
+//! proxy.cut_all();
+//! proxy.random(Some(RandomFaults { seed: 7, lifetime_ms: (200, 1500), half_open_ratio: 0.2 }));
+//! println!("{:?}", proxy.counts());
+//! # }
+//! ```
 //!
 //! Faults, per connection or for all of them:
 //! - **cut**: a TCP reset now (the peer sees "connection reset", no close frame);
@@ -38,9 +50,13 @@ pub struct RandomFaults {
 /// What the proxy did so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FaultCounts {
+    /// Connections accepted.
     pub connections: u64,
+    /// Connections reset.
     pub cuts: u64,
+    /// Connections frozen (half-open).
     pub half_opens: u64,
+    /// Connections refused.
     pub refused: u64,
 }
 
