@@ -2,6 +2,7 @@
 //! drives it: client handles' commands in, I/O out, completions and event fan-out done by the
 //! core. No socket and no sleep: this is what the tokio and browser drivers and the FFI layer
 //! all rely on.
+#![cfg(not(target_arch = "wasm32"))]
 
 use niochat_client::core::{ClientCore, CommandInbox, DriverAction};
 use niochat_client::engine::{ConnectionId, TransportEvent};

@@ -3,6 +3,7 @@
 //! panicking, and keeps what it cannot read; the engine fed any sequence of frames, binary
 //! frames and timer ticks never panics, never takes a text frame for a dead connection, and
 //! keeps every accepted message until it is acknowledged or failed.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
