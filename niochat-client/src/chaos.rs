@@ -105,7 +105,7 @@ impl Drop for ChaosProxy {
 }
 
 impl ChaosProxy {
-    /// Starts forwarding 127.0.0.1:<port> → `upstream`.
+    /// Starts forwarding `127.0.0.1:<port>` → `upstream`.
     pub async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
