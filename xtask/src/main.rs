@@ -10,6 +10,7 @@
 mod ffi;
 mod install;
 mod release;
+mod reliability;
 mod web;
 
 use std::io::{BufRead, BufReader};
@@ -35,8 +36,8 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("npm") => npm(),
-        Some("soak") => soak(&args[1..]),
-        Some("fuzz") => fuzz(&args[1..]),
+        Some("soak") => reliability::soak(&args[1..]),
+        Some("fuzz") => reliability::fuzz(&args[1..]),
         Some("ffi") => run_steps(&[
             step("the UniFFI bindings into target/ffi", |_| ffi::generate()),
             step("the Swift checks", |_| ffi::swift_checks()),
@@ -187,14 +188,14 @@ fn test() -> ExitCode {
             "soak (short forms, every backend through the chaos proxy) and reconnect storm",
             |_| {
                 let short = |backend: &&str| match *backend {
-                    "renum" => soak_run(backend, 2_000, 100, 1),
-                    _ => soak_run(backend, 150, 50, 1),
+                    "renum" => reliability::soak_run(backend, 2_000, 100, 1),
+                    _ => reliability::soak_run(backend, 150, 50, 1),
                 };
-                let soaks = SOAK_BACKENDS
+                let failed = reliability::SOAK_BACKENDS
                     .iter()
                     .filter(|backend| !short(backend))
                     .count();
-                soaks == 0 && storm_run(1_000)
+                failed == 0 && reliability::storm_run(1_000)
             },
         ),
         step("one version across crates and packages", |_| {
@@ -244,132 +245,6 @@ fn test() -> ExitCode {
         ),
     ];
     run_steps(&steps)
-}
-
-/// The backends a soak can run on: protocol 001 (messages sent by the SDK) and those whose
-/// messages are posted through the server's API.
-const SOAK_BACKENDS: &[&str] = &["renum", "pytake", "niochat", "conectcrm", "pytake-go"];
-
-/// `cargo xtask soak`: the soak runs (protocol 001: 10,000 messages at 50/s, or `--minutes M`
-/// at 50/s; every other backend: 3,000 messages) and the reconnect storm. `--backend B` runs
-/// one soak only.
-fn soak(args: &[String]) -> ExitCode {
-    let value = |name: &str| {
-        args.iter()
-            .position(|arg| arg == name)
-            .and_then(|at| args.get(at + 1))
-            .cloned()
-    };
-    let chosen = value("--backend");
-    if let Some(other) = chosen
-        .as_deref()
-        .filter(|backend| !SOAK_BACKENDS.contains(backend))
-    {
-        eprintln!("no soak for {other}: {}", SOAK_BACKENDS.join(", "));
-        return ExitCode::from(2);
-    }
-    let minutes = value("--minutes").and_then(|minutes| minutes.parse::<f64>().ok());
-    let sent = minutes.map_or(10_000, |minutes| (minutes * 60.0 * 50.0) as usize);
-    let posted = minutes.map_or(3_000, |_| sent);
-    let seed = value("--seed")
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or(1);
-    let mut steps = Vec::new();
-    for backend in SOAK_BACKENDS {
-        if chosen.as_deref().is_some_and(|chosen| chosen != *backend) {
-            continue;
-        }
-        let messages = if *backend == "renum" { sent } else { posted };
-        steps.push(Step {
-            name: backend,
-            required: false,
-            run: Box::new(move |_| soak_run(backend, messages, 50, seed)),
-        });
-    }
-    steps.push(step("reconnect storm", |_| storm_run(1_000)));
-    run_steps(&steps)
-}
-
-/// The fuzz targets (`fuzz/`): every dialect's decoder, and the engine.
-const FUZZ_TARGETS: &[&str] = &["dialects", "engine"];
-
-/// `cargo xtask fuzz [--minutes M]`: each target for M minutes (10 by default) with
-/// cargo-fuzz on nightly, installing both when missing.
-fn fuzz(args: &[String]) -> ExitCode {
-    let minutes: f64 = args
-        .iter()
-        .position(|arg| arg == "--minutes")
-        .and_then(|at| args.get(at + 1)?.parse().ok())
-        .unwrap_or(10.0);
-    let seconds = (minutes * 60.0).round() as u64;
-    let mut steps = vec![install("install: nightly and cargo-fuzz", install::fuzzing)];
-    for target in FUZZ_TARGETS {
-        steps.push(Step {
-            name: target,
-            required: false,
-            run: Box::new(move |_| {
-                let mut fuzz = Command::new("cargo");
-                fuzz.args([
-                    "+nightly",
-                    "fuzz",
-                    "run",
-                    "--fuzz-dir",
-                    "fuzz",
-                    target,
-                    "--",
-                ])
-                .arg(format!("-max_total_time={seconds}"))
-                .current_dir(workspace());
-                run(fuzz)
-            }),
-        });
-    }
-    run_steps(&steps)
-}
-
-fn soak_run(backend: &str, messages: usize, rate: u32, seed: u64) -> bool {
-    let mut soak = cargo(&[
-        "run",
-        "--quiet",
-        "-p",
-        "niochat-testkit",
-        "--bin",
-        "niochat-soak",
-        "--",
-    ]);
-    soak.env("NIOCHAT_PYTHON", install::venv_python()).args([
-        "--backend",
-        backend,
-        "--messages",
-        &messages.to_string(),
-        "--rate",
-        &rate.to_string(),
-        "--seed",
-        &seed.to_string(),
-    ]);
-    run(soak)
-}
-
-/// The storm needs about three descriptors per client: raised through the shell's `ulimit`.
-fn storm_run(clients: usize) -> bool {
-    let build = cargo(&[
-        "build",
-        "--quiet",
-        "-p",
-        "niochat-testkit",
-        "--bin",
-        "niochat-storm",
-    ]);
-    if !run(build) {
-        return false;
-    }
-    let binary = workspace().join("target/debug/niochat-storm");
-    let mut storm = Command::new("bash");
-    storm.arg("-c").arg(format!(
-        "ulimit -n 20000 2>/dev/null || ulimit -n $(ulimit -Hn); exec '{}' --clients {clients}",
-        binary.display()
-    ));
-    run(storm)
 }
 
 /// `cargo xtask npm`: the npm package in `target/npm/niochat` and its tarball.

@@ -58,6 +58,7 @@ mod outbox;
 mod requests;
 mod rooms;
 mod session;
+mod signals;
 mod status;
 mod store;
 mod tickets;
