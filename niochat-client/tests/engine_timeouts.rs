@@ -124,3 +124,22 @@ fn a_token_provider_that_never_answers_times_out_into_the_backoff_schedule() {
         "asked again after the delay"
     );
 }
+
+#[test]
+fn a_text_frame_over_the_incoming_limit_fails_the_connection_with_a_typed_error() {
+    let mut small = config();
+    small.max_incoming_bytes = 200;
+    let mut harness = Harness::connected(small);
+    harness.receive_text("x".repeat(201));
+    assert_eq!(harness.closes.len(), 1, "the connection is closed");
+    assert!(
+        harness
+            .error_kinds()
+            .contains(&niochat_client::ConnectionErrorKind::FrameTooLarge { max: 200 }),
+        "{:?}",
+        harness.error_kinds()
+    );
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(harness.engine.status(), &niochat_client::Status::Connected);
+}

@@ -9,6 +9,14 @@ use crate::dialect::{ChatEvent, Inbound};
 
 impl Engine {
     pub(super) fn text_frame(&mut self, now: Instant, text: &str) {
+        // Transports that enforce the limit themselves (tungstenite) never get here with such
+        // a frame; those that cannot (a browser's WebSocket) rely on this.
+        let max = self.config.max_incoming_bytes;
+        if text.len() > max {
+            self.abandon_current("message too big");
+            let error = super::ConnectionErrorKind::FrameTooLarge { max };
+            return self.connection_failed(now, error.into());
+        }
         let mut inbound = std::mem::take(&mut self.inbound);
         if let Some(dialect) = self.dialect.as_mut() {
             dialect.on_text(text, &mut inbound);

@@ -16,7 +16,7 @@ use super::life::{PageLife, online};
 use super::socket::{BrowserSocket, closed};
 use crate::auth::AuthToken;
 use crate::core::{ClientCommand, ClientCore, CommandInbox, DriverAction, TokenError};
-use crate::engine::{ConnectionErrorKind, ConnectionId, TransportEvent};
+use crate::engine::{ConnectionId, TransportEvent};
 
 /// How often a socket whose frames wait for the browser's buffer is looked at again.
 const DRAIN_EVERY: Duration = Duration::from_millis(20);
@@ -126,13 +126,9 @@ impl Driver {
                 }
                 self.core.transport(now, connection, event);
             }
+            // The engine enforces the incoming size limit (browsers cannot).
             Input::Text(connection, text) if self.is_live(connection) => {
-                let max = self.core.engine().config().max_incoming_bytes;
-                if text.len() > max {
-                    self.fail(connection, ConnectionErrorKind::FrameTooLarge { max });
-                } else {
-                    self.core.text(now, connection, &text);
-                }
+                self.core.text(now, connection, &text)
             }
             Input::SocketClosed {
                 connection,
@@ -222,14 +218,6 @@ impl Driver {
                 }
             }
         }
-    }
-
-    fn fail(&mut self, connection: ConnectionId, kind: ConnectionErrorKind) {
-        if let Some(live) = self.live.take() {
-            live.socket.close(1009, "message too big");
-        }
-        let failed = TransportEvent::Failed(kind.into());
-        self.core.transport(Instant::now(), connection, failed);
     }
 
     fn drain_socket(&mut self) {
