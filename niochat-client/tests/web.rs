@@ -82,6 +82,14 @@ async fn a_message_queued_while_the_server_dropped_us_arrives_once() {
 }
 
 #[wasm_bindgen_test]
+fn browsers_do_not_expect_websocket_pings() {
+    // The browser's WebSocket cannot send pings: a backend watched by them (PyTake Go) must
+    // not have its idle connections taken for dead here.
+    let builder = ClientBuilder::new("ws://127.0.0.1:9/ws");
+    assert!(!builder.config().websocket_pings);
+}
+
+#[wasm_bindgen_test]
 async fn a_half_open_connection_is_detected_by_keep_alive_and_replaced() {
     let mut control = Control::connect().await;
     let (url, token) = control.endpoint("renum-faults", "dave", false).await;

@@ -102,7 +102,8 @@ pub struct EngineConfig {
     /// pings, before it is closed cleanly: long enough for a quick app switch, short enough
     /// that the OS does not kill the app for a busy socket.
     pub background_grace: Duration,
-    /// Whether the driver can send WebSocket ping frames (true natively, false in browsers).
+    /// Whether the driver can send WebSocket ping frames: true natively, false on wasm32 (the
+    /// default follows the target: browsers cannot send them).
     /// Without them, a backend whose keep-alive is the WebSocket's own is not watched.
     pub websocket_pings: bool,
     /// Seeds the jitter. Drivers pass fresh randomness; tests pass a constant.
@@ -154,7 +155,7 @@ impl EngineConfig {
             read_buffer_bytes: 4 << 10,
             keep_queue_when_stopped: true,
             background_grace: Duration::from_secs(20),
-            websocket_pings: true,
+            websocket_pings: crate::platform::SOCKET_PINGS,
             jitter_seed: 0x6e69_6f63_6861_7431,
         }
     }
@@ -236,6 +237,11 @@ pub enum ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn natively_the_driver_sends_websocket_pings() {
+        assert!(EngineConfig::new("ws://h/ws").websocket_pings);
+    }
 
     #[test]
     fn defaults_are_valid_and_bad_values_are_named() {
