@@ -130,10 +130,12 @@ fn builder(config: ClientConfig) -> ClientBuilder {
     if let Some(capacity) = config.queue_capacity {
         builder = builder.queue_capacity(capacity as usize);
     }
-    if let (Some(interval), Some(timeout)) =
-        (config.keep_alive_interval_ms, config.keep_alive_timeout_ms)
-    {
-        builder = builder.keep_alive(ms(interval), ms(timeout));
+    // Each one on its own: setting only the interval keeps the default timeout.
+    if let Some(interval) = config.keep_alive_interval_ms {
+        builder = builder.configure(|engine| engine.ping_interval = ms(interval));
+    }
+    if let Some(timeout) = config.keep_alive_timeout_ms {
+        builder = builder.configure(|engine| engine.pong_timeout = ms(timeout));
     }
     let mut policy = ReconnectPolicy::default();
     if let Some(delay) = config.reconnect_initial_delay_ms {
@@ -375,5 +377,57 @@ impl Client {
             .as_ref()
             .map(|open| open.client.clone())
             .ok_or_else(closed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::builder;
+    use crate::ClientConfig;
+
+    fn config() -> ClientConfig {
+        ClientConfig {
+            url: "ws://127.0.0.1:9/ws".into(),
+            backend: None,
+            token: None,
+            queue_capacity: None,
+            keep_alive_interval_ms: None,
+            keep_alive_timeout_ms: None,
+            reconnect_initial_delay_ms: None,
+            reconnect_max_delay_ms: None,
+            reconnect_max_attempts: None,
+            reconnect_jitter: None,
+            ack_timeout_ms: None,
+            connect_timeout_ms: None,
+            background_grace_ms: None,
+        }
+    }
+
+    #[test]
+    fn each_keep_alive_setting_applies_on_its_own() {
+        let defaults = builder(config()).config().clone();
+        let interval_only = builder(ClientConfig {
+            keep_alive_interval_ms: Some(5_000),
+            ..config()
+        });
+        assert_eq!(interval_only.config().ping_interval, Duration::from_secs(5));
+        assert_eq!(interval_only.config().pong_timeout, defaults.pong_timeout);
+        let timeout_only = builder(ClientConfig {
+            keep_alive_timeout_ms: Some(2_000),
+            ..config()
+        });
+        assert_eq!(timeout_only.config().pong_timeout, Duration::from_secs(2));
+        assert_eq!(timeout_only.config().ping_interval, defaults.ping_interval);
+    }
+
+    #[test]
+    fn zero_attempts_means_retrying_forever_here() {
+        let forever = builder(ClientConfig {
+            reconnect_max_attempts: Some(0),
+            ..config()
+        });
+        assert_eq!(forever.config().reconnect.max_attempts, None);
     }
 }

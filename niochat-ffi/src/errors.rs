@@ -55,6 +55,11 @@ impl From<CommandError> for NioChatError {
                     reason: StopReason::Unauthorized,
                     ..
                 } => Self::Unauthorized { detail },
+                // The app ended it: `disconnect()` or `shutdown()`.
+                DeliveryError::NotDelivered {
+                    reason: StopReason::Disconnected | StopReason::Shutdown,
+                    ..
+                } => Self::Closed { detail },
                 _ => Self::Transport { detail },
             },
             _ => Self::Transport { detail },
@@ -98,5 +103,17 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
         }));
         assert!(matches!(timeout, NioChatError::Timeout { .. }));
+        let shut = NioChatError::from(CommandError::Delivery(DeliveryError::NotDelivered {
+            message: None,
+            reason: StopReason::Shutdown,
+            still_queued: false,
+        }));
+        assert!(matches!(shut, NioChatError::Closed { .. }));
+        let lost = NioChatError::from(CommandError::Delivery(DeliveryError::NotDelivered {
+            message: None,
+            reason: StopReason::GaveUp,
+            still_queued: true,
+        }));
+        assert!(matches!(lost, NioChatError::Transport { .. }));
     }
 }
