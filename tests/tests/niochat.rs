@@ -263,8 +263,11 @@ async fn the_panel_and_the_dashboards_deliver_their_events_typed() {
 async fn after_a_restart_the_socket_is_back_without_any_join() {
     let server = NioChatServer::start().await;
     let token = server.token_for(1).await;
+    // Retrying without limit: a loaded machine can take longer to restart Django than ten
+    // quick attempts last, and giving up is not what this test is about.
     let quick = builder(&server, Endpoint::Conversation(Id::from(9)), &token)
-        .keep_alive(Duration::from_millis(200), Duration::from_millis(500));
+        .keep_alive(Duration::from_millis(200), Duration::from_millis(500))
+        .configure(|config| config.reconnect.max_attempts = None);
     let (alice, mut events) = support::connected(quick).await;
     server.restart().await;
     next_error(&mut events).await;
