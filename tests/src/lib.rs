@@ -20,6 +20,7 @@
 //! server.drop_all_connections();
 //! # }
 //! ```
+#![forbid(unsafe_code)]
 
 mod child;
 mod conectcrm;
@@ -33,6 +34,9 @@ mod pytake_go;
 mod server;
 mod session;
 mod tls;
+
+#[cfg(doctest)]
+mod guides;
 
 pub use conectcrm::{COMPANY, ConectCrmServer};
 pub use control::ControlledServers;

@@ -109,7 +109,10 @@ pub fn python_suite(servers: &TestServers, tally: &mut Tally) -> bool {
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .current_dir(workspace().join("niochat-ffi/tests/python"))
         .env("PYTHONPATH", out().join("python"))
-        .env("NIOCHAT_TEST_CONTROL", &servers.control);
+        .env("NIOCHAT_TEST_CONTROL", &servers.control)
+        // The smoke test of the wheel (`cargo xtask dist`) runs the Python guide with it.
+        .env("NIOCHAT_WHEEL_PYTHON", crate::dist::smoke_python())
+        .env("NIOCHAT_GUIDES", crate::guides::out());
     run_counting(pytest, tally)
 }
 
@@ -132,6 +135,8 @@ pub fn kotlin_suite(servers: &TestServers, tally: &mut Tally) -> bool {
         .arg(out().join("kotlin/io/niochat/NioChatFlow.kt"))
         .arg(root.join("examples/ffi/kotlin/ChatViewModel.kt"))
         .arg(root.join("niochat-ffi/tests/kotlin/ClientTest.kt"))
+        // The guides' Kotlin samples (docs/), compiled with the rest.
+        .args(crate::guides::files("kt"))
         .arg("-d")
         .arg(&jar);
     if !run(kotlinc) {
@@ -185,14 +190,31 @@ pub fn swift_checks() -> bool {
         + &std::fs::read_to_string(swift.join("Sources/NioChat/NioChatEvents.swift"))
             .unwrap_or_default();
     let mut ok = true;
-    for file in [
+    let package_files = [
         "Sources/NioChat/NioChatEvents.swift",
         "Examples/ChatModel.swift",
-    ] {
-        let source = std::fs::read_to_string(swift.join(file)).unwrap_or_default();
+    ]
+    .map(|file| swift.join(file));
+    // The guides' Swift samples (docs/) too.
+    let guide_files = crate::guides::files("swift");
+    if guide_files.is_empty() {
+        eprintln!("no Swift samples extracted from docs/");
+        ok = false;
+    }
+    for path in package_files.iter().chain(&guide_files) {
+        let file = path.display();
+        let source = std::fs::read_to_string(path).unwrap_or_default();
         for name in called_methods(&source) {
             if !declared.contains(&format!("func {name}(")) {
                 eprintln!("{file}: calls `{name}`, which the generated Swift does not have");
+                ok = false;
+            }
+        }
+        for protocol in adopted_protocols(&source) {
+            if !declared.contains(&format!("protocol {protocol}")) {
+                eprintln!(
+                    "{file}: adopts `{protocol}`, which the generated Swift does not declare"
+                );
                 ok = false;
             }
         }
@@ -226,6 +248,35 @@ fn called_methods(source: &str) -> Vec<String> {
         .collect()
 }
 
+/// Protocols of the bindings a class adopts (`class Tokens: TokenProvider {`); Foundation's
+/// and SwiftUI's own are left out.
+fn adopted_protocols(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let declaration = line
+                .trim_start()
+                .strip_prefix("final ")
+                .unwrap_or(line.trim_start());
+            let rest = declaration.strip_prefix("class ")?;
+            let (_, adopted) = rest.split_once(':')?;
+            Some(
+                adopted
+                    .split('{')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|name| name.trim().to_owned())
+                    .filter(|name| {
+                        !["ObservableObject", "NSObject", "Sendable"].contains(&name.as_str())
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .flatten()
+        .collect()
+}
+
 /// `case .name` patterns (and `NioChatError.Name(` catches).
 fn enum_cases(source: &str) -> Vec<String> {
     let mut cases: Vec<String> = source
@@ -254,5 +305,7 @@ mod tests {
         let source = "try client.connect()\ncase .statusChanged(let s):\ncatch NioChatError.QueueFull(let d)";
         assert_eq!(super::called_methods(source), ["connect"]);
         assert_eq!(super::enum_cases(source), ["statusChanged", "QueueFull"]);
+        let classes = "final class Tokens: TokenProvider {\nfinal class Model: ObservableObject {}";
+        assert_eq!(super::adopted_protocols(classes), ["TokenProvider"]);
     }
 }

@@ -19,6 +19,7 @@ const REQUIREMENTS: &[&str] = &[
     "tests/servers/requirements.txt",
     "tests/servers/niochat/requirements.txt",
     "niochat-ffi/tests/python/requirements.txt",
+    "niochat-ffi/python/requirements-build.txt",
 ];
 /// Django 5.2 needs Python 3.10.
 const PYTHON_MIN: (u32, u32) = (3, 10);
@@ -161,7 +162,10 @@ pub fn node(folder: &str) -> bool {
         eprintln!("npm could not install the packages of {folder}");
         return false;
     }
-    std::fs::write(&stamp, wanted).is_ok()
+    // `npm install` may complete the lockfile (the optional packages above): the stamp is
+    // the lockfile as it is now, so that the next run does not install again.
+    let installed = std::fs::read_to_string(path.join("package-lock.json")).unwrap_or(wanted);
+    std::fs::write(&stamp, installed).is_ok()
 }
 
 fn node_is_recent() -> bool {

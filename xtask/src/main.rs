@@ -6,8 +6,11 @@
 //!   test suite, the wasm32 build of the core, the docs, the chat demo and a quick run of the
 //!   benchmark (which asserts nothing about speed). `.ci/run` calls exactly this.
 //! - `cargo xtask bench [--quick] [...]`: the benchmark in release mode, with every peer.
+#![forbid(unsafe_code)]
 
+mod dist;
 mod ffi;
+mod guides;
 mod install;
 mod release;
 mod reliability;
@@ -42,9 +45,24 @@ fn main() -> ExitCode {
             step("the UniFFI bindings into target/ffi", |_| ffi::generate()),
             step("the Swift checks", |_| ffi::swift_checks()),
         ]),
+        Some("guides") => run_steps(&[step(
+            "the guides' samples extracted from docs/ into target/guides",
+            |_| guides::extract(),
+        )]),
+        Some("dist") => run_steps(&[
+            install(
+                "install: a Python environment with pip and setuptools",
+                install::python,
+            ),
+            install("the UniFFI bindings into target/ffi", ffi::generate),
+            step(
+                "target/dist: Android, JVM and iOS layouts, the Python wheel",
+                |_| dist::assemble(),
+            ),
+        ]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test | npm | ffi | soak [--minutes M] [--seed S] | fuzz [--minutes M] | bench [--quick] [--only FIGURES]"
+                "usage: cargo xtask test | npm | ffi | dist | guides | soak [--minutes M] [--seed S] | fuzz [--minutes M] | bench [--quick] [--only FIGURES]"
             );
             ExitCode::from(2)
         }
@@ -103,6 +121,10 @@ fn test() -> ExitCode {
         install("install: Chromium and chromedriver", install::browser),
         install("install: JNA and a Java runtime", install::jvm),
         step("format", |_| run(cargo(&["fmt", "--all", "--", "--check"]))),
+        step(
+            "the guides' samples extracted from docs/ into target/guides",
+            |_| guides::extract(),
+        ),
         step("lint", |_| {
             run(cargo(&[
                 "clippy",
@@ -157,6 +179,10 @@ fn test() -> ExitCode {
             |_| ffi::generate(),
         ),
         step(
+            "target/dist (cargo xtask dist): Android, JVM and iOS layouts, the Python wheel in a fresh venv",
+            |_| dist::assemble(),
+        ),
+        step(
             "the Python and Kotlin suites of the bindings against the real servers",
             |tally| {
                 web::TestServers::start().is_some_and(|servers| {
@@ -208,18 +234,27 @@ fn test() -> ExitCode {
         step("the minimum Rust version builds niochat-client", |_| {
             release::minimum_rust_version()
         }),
-        step("docs build without warnings", |_| {
-            let mut doc = cargo(&[
-                "doc",
-                "--no-deps",
-                "-p",
-                "niochat-client",
-                "-p",
-                "niochat-testkit",
-            ]);
-            doc.env("RUSTDOCFLAGS", "-D warnings");
-            run(doc)
-        }),
+        step(
+            "docs build without warnings, as docs.rs builds them",
+            |_| {
+                // niochat-client's `package.metadata.docs.rs`: both drivers' features, on Linux
+                // and on wasm32.
+                let doc = |packages: &[&str], target: Option<&str>| {
+                    let mut doc = cargo(&["doc", "--no-deps"]);
+                    for package in packages {
+                        doc.args(["-p", package]);
+                    }
+                    doc.args(["--features", "niochat-client/native niochat-client/web"]);
+                    if let Some(target) = target {
+                        doc.args(["--target", target]);
+                    }
+                    doc.env("RUSTDOCFLAGS", "-D warnings");
+                    run(doc)
+                };
+                doc(&["niochat-client", "niochat-testkit"], None)
+                    && doc(&["niochat-client"], Some(install::WASM_TARGET))
+            },
+        ),
         step("the chat demo tells its story", |_| {
             run(cargo(&[
                 "run",

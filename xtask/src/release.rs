@@ -4,8 +4,8 @@ use std::process::Command;
 
 use crate::{cargo, run, workspace};
 
-/// The workspace's version, the newest release in CHANGELOG.md, the npm package built from it
-/// and the crates' manifests agree.
+/// The workspace's version, the newest release in CHANGELOG.md, the npm package built from it,
+/// the Python package and the crates' manifests agree.
 pub fn versions_agree() -> bool {
     let root = workspace();
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
@@ -43,6 +43,17 @@ pub fn versions_agree() -> bool {
     if let Some(package) = &package {
         check("the npm package", package);
     }
+    let python =
+        std::fs::read_to_string(root.join("niochat-ffi/python/pyproject.toml")).unwrap_or_default();
+    let wheel_version = python
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    check(
+        "the Python package (niochat-ffi/python/pyproject.toml)",
+        wheel_version,
+    );
     for crate_dir in ["niochat-client", "niochat-wasm", "niochat-ffi"] {
         let text =
             std::fs::read_to_string(root.join(crate_dir).join("Cargo.toml")).unwrap_or_default();

@@ -279,8 +279,8 @@ pub fn build_examples() -> bool {
     })
 }
 
-/// The package's Node tests, the React end-to-end and hot-reload tests, and the Vue and
-/// Angular smoke tests.
+/// The package's Node tests, the React end-to-end and hot-reload tests, the Vue and
+/// Angular smoke tests, and the web guides followed in fresh projects.
 pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
     let root = workspace();
     let mut ok = true;
@@ -290,6 +290,7 @@ pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
         "react.hmr.mjs",
         "vue.smoke.mjs",
         "angular.smoke.mjs",
+        "guides.test.mjs",
     ] {
         let mut node = Command::new("node");
         node.args(["--experimental-websocket", "--no-warnings", script])
@@ -297,7 +298,8 @@ pub fn example_tests(servers: &TestServers, tally: &mut crate::Tally) -> bool {
             .env("NIOCHAT_TEST_CONTROL", &servers.control)
             .env("NIOCHAT_TOOLS", root.join(TOOLS))
             .env("NIOCHAT_TARBALL", tarball())
-            .env("NIOCHAT_CHROMIUM", install::CHROMIUM);
+            .env("NIOCHAT_CHROMIUM", install::CHROMIUM)
+            .env("NIOCHAT_GUIDES", crate::guides::out());
         ok &= crate::run_counting(node, tally);
     }
     ok

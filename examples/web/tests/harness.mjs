@@ -28,10 +28,18 @@ export async function control(url = process.env.NIOCHAT_TEST_CONTROL) {
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
 
-/** Serves `folder` on 127.0.0.1; resolves with its base URL and a `close()`. */
-export async function serve(folder) {
+/**
+ * Serves `folder` on 127.0.0.1, and `routes` (path → text, e.g. a token endpoint); resolves
+ * with its base URL and a `close()`.
+ */
+export async function serve(folder, routes = {}) {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
+    if (path in routes) {
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.end(routes[path]);
+      return;
+    }
     const file = join(folder, path === "/" ? "index.html" : path);
     try {
       const body = await readFile(file);
