@@ -6,6 +6,7 @@
 //! The benchmark server runs in a child process (`--serve`), and each memory measurement in a
 //! fresh child (`--memory raw|sdk N URL`), so that what is measured is the clients alone.
 //! Nothing here asserts anything about speed: the table is for people.
+#![forbid(unsafe_code)]
 
 mod figures;
 mod memory;

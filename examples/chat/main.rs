@@ -12,6 +12,7 @@
 //!
 //! Exit codes: 0 after `/quit` or end of input, 2 for bad arguments, 3 when the server refused
 //! the credentials, 4 when the client gave up reconnecting.
+#![forbid(unsafe_code)]
 
 mod demo;
 mod describe;

@@ -9,6 +9,7 @@
 //!   for every command; `next_events()` for every event; the app's lifecycle
 //!   (`network_changed`, `enter_background`, `enter_foreground`); `shutdown()` ends everything.
 //! - [`NioChatError`]: the one error enum foreign code sees.
+#![deny(unsafe_code)]
 
 mod callbacks;
 mod client;

@@ -10,6 +10,7 @@
 //!   `.d.ts`).
 //! - [`options`]: `ClientOptions` → `ClientBuilder`.
 //! - `client` (wasm32 only): the `NioChatClient` class, listeners, promises, `NioChatError`.
+#![deny(unsafe_code)]
 
 pub mod convert;
 pub mod options;

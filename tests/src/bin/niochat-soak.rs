@@ -12,6 +12,7 @@
 //!
 //! `niochat-soak [--messages N] [--rate PER_SECOND] [--seed S] [--backend B]`
 //! (`cargo xtask soak` runs it).
+#![forbid(unsafe_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

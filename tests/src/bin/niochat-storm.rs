@@ -6,6 +6,7 @@
 //!
 //! `niochat-storm [--clients N]` (`cargo xtask soak` runs it; it needs about 3 file
 //! descriptors per client: xtask raises the limit).
+#![forbid(unsafe_code)]
 
 use std::time::{Duration, Instant};
 

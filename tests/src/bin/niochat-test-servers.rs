@@ -1,6 +1,7 @@
 //! Starts the test servers and their control WebSocket for suites outside this process (the
 //! browser, the JVM, Python), prints `{"control": "ws://127.0.0.1:<port>"}` on one line, and
 //! runs until its standard input closes (the parent is gone) or it is killed.
+#![forbid(unsafe_code)]
 
 use tokio::io::AsyncReadExt;
 
