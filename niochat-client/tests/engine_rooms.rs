@@ -221,3 +221,54 @@ fn leaving_during_a_sync_releases_what_it_held_back() {
     harness.pump();
     assert_eq!(harness.delivered(), ["held"]);
 }
+
+#[test]
+fn rooms_the_server_dropped_silently_are_joined_and_synced_again_while_connected() {
+    // Protocol 001 keeps one socket per user: another socket of ours closing (an old half-open
+    // one the server notices late, a second tab) drops this connection's rooms without a word.
+    // Every `membership_refresh` the engine joins and syncs again, so nothing stays missed.
+    let mut config = config();
+    config.ping_interval = 600 * SECOND;
+    config.membership_refresh = 60 * SECOND;
+    let mut harness = Harness::connected(config);
+    harness.join("c1");
+    harness.receive(message("m1", "c1", "one", "2025-12-07T10:00:01"));
+    harness.clear();
+    harness.advance(59 * SECOND);
+    assert!(
+        harness.sent_json().is_empty(),
+        "nothing before the refresh is due"
+    );
+    harness.advance(SECOND);
+    assert_eq!(
+        harness.sent_json(),
+        [
+            json!({"type": "join", "conversation_id": "c1"}),
+            json!({"type": "sync", "conversation_id": "c1", "last_message_id": "m1"}),
+        ]
+    );
+    harness.receive(joined("c1"));
+    // A live message overtaking the sync answer waits for it, as after a reconnect.
+    harness.receive(message("m3", "c1", "three", "2025-12-07T10:00:03"));
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c1", "count": 2, "messages": [
+            chat("m2", "c1", "two", "2025-12-07T10:00:02"),
+            chat("m3", "c1", "three", "2025-12-07T10:00:03"),
+        ]}),
+    );
+    assert_eq!(harness.delivered(), ["two", "three"]);
+    assert!(
+        harness.status_names().is_empty(),
+        "the connection stayed up throughout"
+    );
+    harness.clear();
+    harness.advance(60 * SECOND);
+    assert_eq!(
+        harness.sent_json(),
+        [
+            json!({"type": "join", "conversation_id": "c1"}),
+            json!({"type": "sync", "conversation_id": "c1", "last_message_id": "m3"}),
+        ],
+        "again every interval, from the last message seen"
+    );
+}

@@ -39,6 +39,11 @@ pub(crate) struct Faults {
     /// How many of the next chat messages are stored, then their connection cut before the
     /// acknowledgement is sent.
     pub(crate) cut_before_ack: usize,
+    /// The real server's registry of one socket per user: when one of a user's connections
+    /// ends, every other connection of that user loses its rooms, silently.
+    pub(crate) one_socket_per_user: bool,
+    /// How many connections lost their rooms that way.
+    pub(crate) silent_room_drops: u64,
 }
 
 pub(crate) struct State {
@@ -208,6 +213,27 @@ impl TestServer {
         for task in tasks {
             task.abort();
         }
+    }
+
+    /// Fault: behaves like the real server's registry of one socket per user (see
+    /// PROTOCOLS.md): when a connection of a user ends, the user's other connections lose
+    /// their rooms without being told, and stop receiving until they join again.
+    pub fn one_socket_per_user(&self, on: bool) {
+        self.state.faults().one_socket_per_user = on;
+    }
+
+    /// How many connections lost their rooms to [`one_socket_per_user`](Self::one_socket_per_user).
+    pub fn silent_room_drops(&self) -> u64 {
+        self.state.faults().silent_room_drops
+    }
+
+    /// Whether a connection of `user` is in `conversation`'s room.
+    pub fn in_room(&self, user: &str, conversation: &str) -> bool {
+        let room = Id::from(conversation);
+        self.state
+            .peers()
+            .values()
+            .any(|peer| peer.user.as_deref() == Some(user) && peer.rooms.contains(&room))
     }
 
     /// How many connections `user` has open (authenticated).

@@ -33,7 +33,19 @@ pub(crate) async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
 ) {
     serve_authenticated(stream, peer, &state, &mut outgoing).await;
     // Like the real server: membership is forgotten with the connection.
-    state.peers().remove(&peer);
+    let gone = state.peers().remove(&peer).and_then(|peer| peer.user);
+    if let Some(user) = gone
+        && state.faults().one_socket_per_user
+    {
+        let mut dropped = 0;
+        for other in state.peers().values_mut() {
+            if other.user.as_deref() == Some(user.as_str()) && !other.rooms.is_empty() {
+                other.rooms.clear();
+                dropped += 1;
+            }
+        }
+        state.faults().silent_room_drops += dropped;
+    }
 }
 
 async fn serve_authenticated<S: AsyncRead + AsyncWrite + Unpin>(

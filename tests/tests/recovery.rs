@@ -150,3 +150,51 @@ async fn the_last_real_close_survives_later_refused_attempts() {
     server.resume().await;
     wait_status(&alice, |status| *status == Status::Connected).await;
 }
+
+/// Polls the server's state (not the clock) until `check` holds.
+async fn until_server(what: &str, check: impl Fn() -> bool) {
+    let waited = tokio::time::timeout(support::PATIENCE, async {
+        while !check() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    });
+    waited
+        .await
+        .unwrap_or_else(|_| panic!("the server never showed {what}"));
+}
+
+#[tokio::test]
+async fn rooms_dropped_by_another_socket_of_the_same_user_come_back_with_what_they_missed() {
+    // The real server keeps one socket per user: when another socket of alice's closes (a
+    // second tab here; an old half-open socket noticed late after a network switch), her
+    // open socket loses its rooms without a word. The client joins and syncs again every
+    // `membership_refresh`, so the message posted meanwhile still arrives, once.
+    let server = TestServer::start().await;
+    server.one_socket_per_user(true);
+    let refreshing = builder(&server, "alice").configure(|config| {
+        config.membership_refresh = std::time::Duration::from_millis(300);
+    });
+    let (alice, mut events) = connected(refreshing).await;
+    join(&alice, "c1").await;
+    let (tab, _) = connected(builder(&server, "alice")).await;
+    tab.disconnect().await;
+    until_server("alice's rooms dropped", || server.silent_room_drops() == 1).await;
+    server.post_message("c1", "bob", "sent while alice was out of the room");
+    until_server("alice back in the room", || server.in_room("alice", "c1")).await;
+    // Posted while alice was out of the room: fetched by the refresh's sync (or, when the
+    // refresh beat the post, received live).
+    let text = next_matching(&mut events, |event| match event {
+        Event::Message { message, .. } => Some(message.content.text().map(str::to_owned)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        text.as_deref(),
+        Some("sent while alice was out of the room")
+    );
+    assert_eq!(
+        alice.status(),
+        Status::Connected,
+        "the connection stayed up"
+    );
+}

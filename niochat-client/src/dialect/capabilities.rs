@@ -59,6 +59,11 @@ pub struct Capabilities {
     pub keep_alive: KeepAliveMode,
     /// The commands the backend has; any other is refused with `Unsupported` at the call.
     pub commands: &'static [CommandKind],
+    /// The server may drop this connection's rooms without a word while it stays open
+    /// (protocol 001 keeps one socket per user: when another socket of the same user closes,
+    /// the user's rooms go). The engine then joins and syncs again every
+    /// [`membership_refresh`](crate::engine::EngineConfig::membership_refresh).
+    pub rooms_dropped_silently: bool,
 }
 
 impl Capabilities {
@@ -76,7 +81,15 @@ impl Capabilities {
             answers,
             keep_alive,
             commands,
+            rooms_dropped_silently: false,
         }
+    }
+
+    /// The same, for a server that may drop rooms silently (see
+    /// [`rooms_dropped_silently`](Self::rooms_dropped_silently)).
+    pub const fn with_rooms_dropped_silently(mut self) -> Self {
+        self.rooms_dropped_silently = true;
+        self
     }
 
     /// Whether the backend has `command`.

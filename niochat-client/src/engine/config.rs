@@ -102,6 +102,10 @@ pub struct EngineConfig {
     /// pings, before it is closed cleanly: long enough for a quick app switch, short enough
     /// that the OS does not kill the app for a busy socket.
     pub background_grace: Duration,
+    /// On a backend that may drop a connection's rooms silently (protocol 001: one socket per
+    /// user), how often the joined conversations are joined and synced again while connected
+    /// (60 s): a room lost that way is back, with what it missed, within this time.
+    pub membership_refresh: Duration,
     /// Whether the driver can send WebSocket ping frames: true natively, false on wasm32 (the
     /// default follows the target: browsers cannot send them).
     /// Without them, a backend whose keep-alive is the WebSocket's own is not watched.
@@ -131,6 +135,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("read_buffer_bytes", &self.read_buffer_bytes)
             .field("keep_queue_when_stopped", &self.keep_queue_when_stopped)
             .field("background_grace", &self.background_grace)
+            .field("membership_refresh", &self.membership_refresh)
             .field("websocket_pings", &self.websocket_pings)
             .finish_non_exhaustive()
     }
@@ -155,6 +160,7 @@ impl EngineConfig {
             read_buffer_bytes: 4 << 10,
             keep_queue_when_stopped: true,
             background_grace: Duration::from_secs(20),
+            membership_refresh: Duration::from_secs(60),
             websocket_pings: crate::platform::SOCKET_PINGS,
             jitter_seed: 0x6e69_6f63_6861_7431,
         }
@@ -174,6 +180,7 @@ impl EngineConfig {
             ("ack_timeout", self.ack_timeout),
             ("sync_timeout", self.sync_timeout),
             ("background_grace", self.background_grace),
+            ("membership_refresh", self.membership_refresh),
         ];
         for (setting, value) in durations {
             if value.is_zero() {

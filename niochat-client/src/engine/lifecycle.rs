@@ -175,6 +175,14 @@ impl Engine {
                 return self.connection_failed(now, error.into());
             }
         }
+        if self.membership_refresh_at.is_some_and(|at| now >= at) {
+            if self.background_close.is_none() {
+                self.refresh_membership(now);
+            } else {
+                // In the background the socket stays quiet until it closes.
+                self.membership_refresh_at = Some(now + self.config.membership_refresh);
+            }
+        }
         let timeout = self.config.ack_timeout;
         match self.capabilities().answers {
             AnswerMode::InOrder if self.ledger.is_overdue(now, timeout) => {

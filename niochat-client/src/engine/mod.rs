@@ -152,6 +152,9 @@ pub struct Engine {
     offline: bool,
     /// In the background: when the open connection is closed (see `enter_background`).
     background_close: Option<Instant>,
+    /// When the joined conversations are joined and synced again (backends that drop rooms
+    /// silently, while connected).
+    membership_refresh_at: Option<Instant>,
     recorder: metrics::Recorder,
     actions: VecDeque<Action>,
     /// Scratch space for what a dialect makes of one frame.
@@ -199,6 +202,7 @@ impl Engine {
             keepalive: keepalive::KeepAlive::new(),
             offline: false,
             background_close: None,
+            membership_refresh_at: None,
             recorder: metrics::Recorder::default(),
             actions: VecDeque::new(),
             inbound: Vec::new(),
@@ -265,6 +269,7 @@ impl Engine {
                 self.keepalive.next_deadline(),
                 self.ledger.next_deadline(self.config.ack_timeout),
                 self.rooms.next_deadline(self.config.sync_timeout),
+                self.membership_refresh_at,
             ]
             .into_iter()
             .flatten()

@@ -123,6 +123,18 @@ impl Room {
         })
     }
 
+    /// Holds live messages back until the sync this asks for answers.
+    fn start_sync(&mut self, now: Instant) -> RejoinStep {
+        self.sync = SyncState::Syncing {
+            since: now,
+            held: Vec::new(),
+        };
+        RejoinStep::Sync {
+            conversation: self.id.clone(),
+            after: self.last_seen.clone(),
+        }
+    }
+
     /// Ends a sync: with its answer (`Some`), or abandoned (`None`).
     fn end_sync(
         &mut self,
@@ -201,19 +213,29 @@ impl Rooms {
                         after: room.last_seen.clone(),
                         reason: reason.clone(),
                     }),
-                    None => {
-                        steps.push(RejoinStep::Sync {
-                            conversation: room.id.clone(),
-                            after: room.last_seen.clone(),
-                        });
-                        room.sync = SyncState::Syncing {
-                            since: now,
-                            held: Vec::new(),
-                        };
-                    }
+                    None => steps.push(room.start_sync(now)),
                 }
             }
             room.joined_before = true;
+        }
+        steps
+    }
+
+    /// What keeps membership on a server that may drop it silently, on the open connection:
+    /// join every joined conversation again and, where the backend syncs, fetch what came
+    /// after the last message seen. A conversation already syncing, or behind a history gap
+    /// (already reported), is only joined.
+    pub(crate) fn refresh(&mut self, now: Instant, sync: bool) -> Vec<RejoinStep> {
+        let mut steps = Vec::new();
+        for room in self.rooms.iter_mut().filter(|room| room.joined) {
+            steps.push(RejoinStep::Join {
+                conversation: room.id.clone(),
+                waiters: std::mem::take(&mut room.waiters),
+            });
+            let live = matches!(room.sync, SyncState::Live) && room.gap.is_none();
+            if sync && live && room.joined_before {
+                steps.push(room.start_sync(now));
+            }
         }
         steps
     }

@@ -50,41 +50,12 @@ impl Engine {
         self.set_status(Status::Connected);
         self.emit(Event::Session(session));
         if caps.rooms == RoomMode::Frames {
-            for step in self.rooms.rejoin(now, caps.history_sync) {
-                match step {
-                    RejoinStep::Join {
-                        conversation,
-                        waiters,
-                    } => self.write(
-                        now,
-                        Command::Join(conversation.clone()),
-                        TicketKind::Join(conversation),
-                        waiters,
-                    ),
-                    RejoinStep::Sync {
-                        conversation,
-                        after,
-                    } => self.write(
-                        now,
-                        Command::Sync {
-                            conversation_id: conversation.clone(),
-                            after,
-                        },
-                        TicketKind::Sync(conversation),
-                        Vec::new(),
-                    ),
-                    RejoinStep::Gap {
-                        conversation,
-                        after,
-                        reason,
-                    } => self.emit(Event::HistoryGap {
-                        conversation_id: conversation,
-                        after,
-                        reason,
-                    }),
-                }
-            }
+            let steps = self.rooms.rejoin(now, caps.history_sync);
+            self.write_rejoin_steps(now, steps);
         }
+        self.membership_refresh_at = (caps.rooms == RoomMode::Frames
+            && caps.rooms_dropped_silently)
+            .then(|| now + self.config.membership_refresh);
         if let Some(status) = self.presence.clone() {
             let waiters = std::mem::take(&mut self.presence_waiters);
             self.write(
@@ -106,6 +77,52 @@ impl Engine {
             self.write(now, command, kind, read.waiters);
         }
         self.write_queued(now);
+    }
+
+    /// Joins and syncs the joined conversations again on the open connection, for a backend
+    /// that may drop rooms without a word: a room lost that way is back with what it missed.
+    pub(super) fn refresh_membership(&mut self, now: Instant) {
+        self.membership_refresh_at = Some(now + self.config.membership_refresh);
+        let steps = self.rooms.refresh(now, self.capabilities().history_sync);
+        tracing::debug!(steps = steps.len(), "membership refreshed");
+        self.write_rejoin_steps(now, steps);
+    }
+
+    fn write_rejoin_steps(&mut self, now: Instant, steps: Vec<RejoinStep>) {
+        for step in steps {
+            match step {
+                RejoinStep::Join {
+                    conversation,
+                    waiters,
+                } => self.write(
+                    now,
+                    Command::Join(conversation.clone()),
+                    TicketKind::Join(conversation),
+                    waiters,
+                ),
+                RejoinStep::Sync {
+                    conversation,
+                    after,
+                } => self.write(
+                    now,
+                    Command::Sync {
+                        conversation_id: conversation.clone(),
+                        after,
+                    },
+                    TicketKind::Sync(conversation),
+                    Vec::new(),
+                ),
+                RejoinStep::Gap {
+                    conversation,
+                    after,
+                    reason,
+                } => self.emit(Event::HistoryGap {
+                    conversation_id: conversation,
+                    after,
+                    reason,
+                }),
+            }
+        }
     }
 
     /// The client stopped trying: what waits for a connection resolves now.

@@ -47,13 +47,16 @@ const COMMANDS: &[CommandKind] = &[
     CommandKind::Leave,
 ];
 
+/// One socket per user on the real server: another socket of the same user closing (an old
+/// half-open one noticed late, a second tab) drops this one's rooms silently.
 const CAPABILITIES: Capabilities = Capabilities::new(
     RoomMode::Frames,
     true,
     AnswerMode::InOrder,
     KeepAliveMode::ClientPing,
     COMMANDS,
-);
+)
+.with_rooms_dropped_silently();
 
 /// Protocol 001 as a [`Protocol`].
 #[derive(Clone, Copy, Debug, Default)]
