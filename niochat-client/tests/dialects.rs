@@ -421,3 +421,27 @@ fn conectcrm_commands_and_both_shapes_of_its_messages() {
         [Inbound::Event(ChatEvent::ServerNotice { .. })]
     ));
 }
+
+#[test]
+fn conectcrm_knows_the_agent_from_the_token_so_that_its_own_echoes_are_told_apart() {
+    // The gateway's `connected` names only the socket; the JWT's `sub` is the agent. The
+    // token is read, not verified (the server does that), and a token that is no JWT names
+    // nobody.
+    let claims = r#"{"sub":"agent-7","empresa_id":"e","role":"atendente"}"#;
+    let payload = data_encoding::BASE64URL_NOPAD.encode(claims.as_bytes());
+    let token = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.signature");
+    let ready_with = |token: &str| {
+        let mut dialect = ConectCrm.dialect(Some(AuthToken::new(token)));
+        read(&mut dialect, r#"40/atendimento,{"sid":"x"}"#);
+        let ready = read(
+            &mut dialect,
+            r#"42/atendimento,["connected",{"clientId":"x"}]"#,
+        );
+        match &ready[0] {
+            Inbound::Ready(session) => session.user_id.clone(),
+            other => panic!("not ready: {other:?}"),
+        }
+    };
+    assert_eq!(ready_with(&token), Some(Id::from("agent-7")));
+    assert_eq!(ready_with("not-a-jwt"), None);
+}

@@ -45,6 +45,13 @@ async fn agents_share_a_ticket_messages_in_both_shapes_typing_and_presence() {
     let ticket = server.open_ticket("Maria").await;
     let (alice, mut alice_events) = agent_in(&server, ALICE, &ticket).await;
     let (_bob, mut bob_events) = agent_in(&server, BOB, &ticket).await;
+    // The gateway's `connected` names only the socket: the session knows alice from her
+    // token's `sub`, so her own typing echo is told apart.
+    let me = next_matching(&mut alice_events, |event| match event {
+        Event::Session(session) => Some(session.user_id.clone()),
+        _ => None,
+    });
+    assert_eq!(me.await, Some(Id::from(ALICE)));
     let online = next_matching(&mut alice_events, |event| match event {
         Event::Presence(presence) if presence.user_id == Id::from(BOB) => {
             Some(presence.status.clone())

@@ -257,6 +257,15 @@ impl Preset for Gateway {
         Some("connected")
     }
 
+    /// The server's `connected` names only the socket; its JWT's `sub` is the agent.
+    fn token_user_id(&self, token: Option<&AuthToken>) -> Option<Id> {
+        match crate::auth::jwt_claim(token?, "sub")? {
+            Value::String(id) => Some(Id::from(id.as_str())),
+            Value::Number(number) => number.as_i64().map(Id::from),
+            _ => None,
+        }
+    }
+
     fn expects_answer(&self, command: &Command) -> bool {
         !matches!(command, Command::Typing { .. })
     }

@@ -41,7 +41,7 @@ pub(super) struct SocketIoDialect<P: Preset> {
     session_id: Option<String>,
     /// Events that arrived before the CONNECT ack, delivered right after it.
     early: Vec<Inbound>,
-    /// The user a pre-ack event announced.
+    /// Who we are: named by the token, or by a pre-ack event.
     user_id: Option<Id>,
     /// What each ack id we sent asked for.
     pending: HashMap<u64, Command>,
@@ -54,6 +54,7 @@ pub(super) struct SocketIoDialect<P: Preset> {
 impl<P: Preset> SocketIoDialect<P> {
     /// A connection attempt that will authenticate with `token`.
     pub(super) fn new(preset: Arc<P>, token: Option<AuthToken>) -> Self {
+        let user_id = preset.token_user_id(token.as_ref());
         Self {
             preset,
             token,
@@ -62,7 +63,7 @@ impl<P: Preset> SocketIoDialect<P> {
             ready: false,
             session_id: None,
             early: Vec::new(),
-            user_id: None,
+            user_id,
             pending: HashMap::new(),
             attachments: 0,
             state: P::State::default(),

@@ -66,6 +66,13 @@ pub trait Preset: Send + Sync + fmt::Debug + 'static {
         args: EventArgs<'_>,
     ) -> Result<Option<ChatEvent>, String>;
 
+    /// The user `token` names, for a server whose session does not say who we are
+    /// (ConectCRM: the JWT's `sub`), so that our own echoes can be told apart. Overridden by
+    /// [`user_id`](Self::user_id) when an event names the user.
+    fn token_user_id(&self, _token: Option<&AuthToken>) -> Option<Id> {
+        None
+    }
+
     /// The user id a pre-ack event announces (PyTake's `connected`), if this is one.
     fn user_id(&self, _event: &str, _args: EventArgs<'_>) -> Option<Id> {
         None
