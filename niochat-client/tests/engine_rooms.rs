@@ -272,3 +272,31 @@ fn rooms_the_server_dropped_silently_are_joined_and_synced_again_while_connected
         "again every interval, from the last message seen"
     );
 }
+
+#[test]
+fn in_the_background_the_membership_refresh_waits_without_spinning() {
+    // An app in the background keeps its socket quiet until the grace closes it: a refresh
+    // falling due then is put off, and its deadline moves on rather than staying in the past.
+    let mut config = config();
+    config.ping_interval = 600 * SECOND;
+    config.membership_refresh = 60 * SECOND;
+    config.background_grace = 300 * SECOND;
+    let mut harness = Harness::connected(config);
+    harness.join("c1");
+    harness.clear();
+    let now = harness.now;
+    harness.engine.enter_background(now);
+    harness.advance(61 * SECOND);
+    assert!(
+        harness.sent_json().is_empty(),
+        "nothing written in the background"
+    );
+    let next = harness
+        .engine
+        .poll_timeout()
+        .expect("the close and the refresh are due later");
+    assert!(
+        next > harness.now,
+        "a deadline in the past would wake the driver in a loop"
+    );
+}

@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, install, run, workspace};
+use crate::{cargo, copy_file as copy, install, run, workspace};
 
 const LIBRARY: &str = "libniochat_ffi.so";
 
@@ -26,17 +26,6 @@ pub fn out() -> PathBuf {
 /// The fresh virtual environment the wheel is installed into.
 pub fn smoke_python() -> PathBuf {
     out().join("smoke-venv/bin/python")
-}
-
-fn copy(from: &Path, to: &Path) -> bool {
-    let ok = to
-        .parent()
-        .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
-        && std::fs::copy(from, to).is_ok();
-    if !ok {
-        eprintln!("cannot copy {} to {}", from.display(), to.display());
-    }
-    ok
 }
 
 /// Every file under `from`, copied to the same place under `to`.

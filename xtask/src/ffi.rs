@@ -8,7 +8,7 @@
 //! - `swift/NioChat/`: a Swift package (`Package.swift`, `Sources/NioChat/`, the SwiftUI
 //!   example) and `xcframework-inputs/include/` (the C header and module map).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::install;
@@ -52,11 +52,7 @@ pub fn generate() -> bool {
     if !run(bindgen) {
         return false;
     }
-    let copy = |from: &Path, to: &Path| {
-        to.parent()
-            .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
-            && std::fs::copy(from, to).is_ok()
-    };
+    let copy = crate::copy_file;
     let swift = out.join("swift/NioChat");
     let template = root.join("niochat-ffi/swift");
     let placed = copy(

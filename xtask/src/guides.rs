@@ -92,27 +92,30 @@ fn block(lang: String, mut lines: Vec<String>, line: usize) -> Block {
     }
 }
 
-/// Every page under `docs/`, as paths relative to it without `.md` (`getting-started/rust`).
-fn pages(docs: &Path) -> Vec<PathBuf> {
+/// Every file under `folder` whose extension is `ext`, sorted.
+fn walk(folder: &Path, ext: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut folders = vec![docs.to_owned()];
+    let mut folders = vec![folder.to_owned()];
     while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "md")
-                && let Ok(relative) = path.strip_prefix(docs)
-            {
-                found.push(relative.with_extension(""));
+            } else if path.extension().is_some_and(|found| found == ext) {
+                found.push(path);
             }
         }
     }
     found.sort();
     found
+}
+
+/// Every page under `docs/`, as paths relative to it without `.md` (`getting-started/rust`).
+fn pages(docs: &Path) -> Vec<PathBuf> {
+    walk(docs, "md")
+        .into_iter()
+        .filter_map(|path| Some(path.strip_prefix(docs).ok()?.with_extension("")))
+        .collect()
 }
 
 /// Writes every checked block of every page into [`out`]; fails on a language that is
@@ -167,22 +170,9 @@ pub fn extract() -> bool {
     ok && count > 0
 }
 
-/// The extracted files of `lang` (by extension), from every page.
+/// The extracted files with extension `ext`, from every page.
 pub fn files(ext: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut folders = vec![out()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|found| found == ext) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    walk(&out(), ext)
 }
 
 #[cfg(test)]

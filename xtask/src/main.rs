@@ -417,6 +417,18 @@ fn count(result: &str, word: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Copies `from` to `to`, making `to`'s folder; says what failed.
+pub(crate) fn copy_file(from: &Path, to: &Path) -> bool {
+    let ok = to
+        .parent()
+        .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+        && std::fs::copy(from, to).is_ok();
+    if !ok {
+        eprintln!("cannot copy {} to {}", from.display(), to.display());
+    }
+    ok
+}
+
 pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

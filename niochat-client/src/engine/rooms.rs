@@ -123,6 +123,14 @@ impl Room {
         })
     }
 
+    /// Joins again, answering the application's join requests that waited for it.
+    fn join_step(&mut self) -> RejoinStep {
+        RejoinStep::Join {
+            conversation: self.id.clone(),
+            waiters: std::mem::take(&mut self.waiters),
+        }
+    }
+
     /// Holds live messages back until the sync this asks for answers.
     fn start_sync(&mut self, now: Instant) -> RejoinStep {
         self.sync = SyncState::Syncing {
@@ -202,10 +210,7 @@ impl Rooms {
     pub(crate) fn rejoin(&mut self, now: Instant, sync: bool) -> Vec<RejoinStep> {
         let mut steps = Vec::new();
         for room in self.rooms.iter_mut().filter(|room| room.joined) {
-            steps.push(RejoinStep::Join {
-                conversation: room.id.clone(),
-                waiters: std::mem::take(&mut room.waiters),
-            });
+            steps.push(room.join_step());
             if sync && room.joined_before {
                 match &room.gap {
                     Some(reason) => steps.push(RejoinStep::Gap {
@@ -228,10 +233,7 @@ impl Rooms {
     pub(crate) fn refresh(&mut self, now: Instant, sync: bool) -> Vec<RejoinStep> {
         let mut steps = Vec::new();
         for room in self.rooms.iter_mut().filter(|room| room.joined) {
-            steps.push(RejoinStep::Join {
-                conversation: room.id.clone(),
-                waiters: std::mem::take(&mut room.waiters),
-            });
+            steps.push(room.join_step());
             let live = matches!(room.sync, SyncState::Live) && room.gap.is_none();
             if sync && live && room.joined_before {
                 steps.push(room.start_sync(now));
