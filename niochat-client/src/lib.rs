@@ -62,7 +62,7 @@ mod web;
 
 pub use auth::{AuthToken, SecretUrl};
 pub use core::{
-    BuildError, Client, ClientBuilder, EventStream, StatusStream, TokenError, TokenProvider,
+    Answer, BuildError, Client, ClientBuilder, EventStream, StatusStream, TokenError, TokenProvider,
 };
 pub use dialect::Backend;
 pub use engine::{

@@ -192,9 +192,10 @@ impl NioChatClient {
 
     #[wasm_bindgen(js_name = sendMessage)]
     pub fn send_message(&self, conversation_id: String, text: String) -> Promise {
-        let client = self.client.clone();
+        // Taken now, so messages go out in the order JavaScript called this.
+        let answer = self.client.send_message(conversation_id, text);
         future_to_promise(async move {
-            match client.send_message(conversation_id, text).await {
+            match answer.await {
                 Ok(ack) => Ok(to_js(&convert::ack(&ack))),
                 Err(error) => Err(command_error(&error)),
             }
@@ -203,9 +204,9 @@ impl NioChatClient {
 
     #[wasm_bindgen(js_name = queueMessage)]
     pub fn queue_message(&self, conversation_id: String, text: String) -> Promise {
-        let client = self.client.clone();
+        let answer = self.client.queue_message(conversation_id, text);
         future_to_promise(async move {
-            match client.queue_message(conversation_id, text).await {
+            match answer.await {
                 Ok(id) => Ok(JsValue::from_f64(id.get() as f64)),
                 Err(refused) => Err(error(convert::refused_error(&refused))),
             }
@@ -213,41 +214,35 @@ impl NioChatClient {
     }
 
     pub fn join(&self, conversation_id: String) -> Promise {
-        let client = self.client.clone();
-        done(async move { client.join(conversation_id).await })
+        done(self.client.join(conversation_id))
     }
 
     pub fn leave(&self, conversation_id: String) -> Promise {
-        let client = self.client.clone();
-        done(async move { client.leave(conversation_id).await })
+        done(self.client.leave(conversation_id))
     }
 
     #[wasm_bindgen(js_name = setTyping)]
     pub fn set_typing(&self, conversation_id: String, is_typing: bool) -> Promise {
-        let client = self.client.clone();
-        done(async move { client.set_typing(conversation_id, is_typing).await })
+        done(self.client.set_typing(conversation_id, is_typing))
     }
 
     #[wasm_bindgen(js_name = markRead)]
     pub fn mark_read(&self, conversation_id: String, message_id: String) -> Promise {
-        let client = self.client.clone();
-        done(async move { client.mark_read(conversation_id, message_id).await })
+        done(self.client.mark_read(conversation_id, message_id))
     }
 
     #[wasm_bindgen(js_name = setPresence)]
     pub fn set_presence(&self, status: String) -> Promise {
-        let client = self.client.clone();
-        done(async move {
-            client
-                .set_presence(PresenceStatus::from(status.as_str()))
-                .await
-        })
+        done(
+            self.client
+                .set_presence(PresenceStatus::from(status.as_str())),
+        )
     }
 
     pub fn sync(&self, conversation_id: String, after: Option<String>) -> Promise {
-        let client = self.client.clone();
+        let answer = self.client.sync(conversation_id, after.map(Into::into));
         future_to_promise(async move {
-            match client.sync(conversation_id, after.map(Into::into)).await {
+            match answer.await {
                 Ok(count) => Ok(JsValue::from_f64(count as f64)),
                 Err(error) => Err(command_error(&error)),
             }
@@ -255,9 +250,9 @@ impl NioChatClient {
     }
 
     pub fn ping(&self) -> Promise {
-        let client = self.client.clone();
+        let answer = self.client.ping();
         future_to_promise(async move {
-            match client.ping().await {
+            match answer.await {
                 Ok(rtt) => Ok(JsValue::from_f64(rtt.as_secs_f64() * 1000.0)),
                 Err(error) => Err(command_error(&error)),
             }

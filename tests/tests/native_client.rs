@@ -51,10 +51,14 @@ async fn messages_sent_while_the_server_dropped_everyone_arrive_once_in_order_wi
 
     server.drop_all_connections();
     wait_status(&alice, |status| *status != Status::Connected).await;
-    // join_all polls the sends in order, so they are queued in order.
-    let sends = (1..=5).map(|n| alice.send_message("c1", format!("offline {n}")));
+    // Queued when called: awaiting the answers last first changes nothing.
+    let sends: Vec<_> = (1..=5)
+        .map(|n| alice.send_message("c1", format!("offline {n}")))
+        .collect();
+    let mut acks = futures_util::future::join_all(sends.into_iter().rev()).await;
+    acks.reverse();
     let mut server_ids = Vec::new();
-    for ack in futures_util::future::join_all(sends).await {
+    for ack in acks {
         server_ids.push(ack.expect("every message is acknowledged").message_id);
     }
     alice.send_message("c1", "sentinel").await.unwrap();
@@ -107,6 +111,29 @@ async fn messages_sent_while_the_server_dropped_everyone_arrive_once_in_order_wi
             "{id:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_go_out_in_the_order_of_the_calls_however_their_futures_run() {
+    let server = TestServer::start().await;
+    let [(alice, _), (_bob, mut bob_events)] = support::pair_in_room(&server, "c1").await;
+    let answers: Vec<_> = (1..=20)
+        .map(|n| alice.send_message("c1", format!("m{n:02}")))
+        .collect();
+    // Each in its own task, spawned last first, on two worker threads: a lazy future would
+    // be queued in whatever order the tasks happen to run.
+    let tasks: Vec<_> = answers.into_iter().rev().map(tokio::spawn).collect();
+    for task in tasks {
+        task.await.unwrap().expect("acknowledged");
+    }
+    let expected: Vec<String> = (1..=20).map(|n| format!("m{n:02}")).collect();
+    assert_eq!(messages(&mut bob_events, 20).await, expected);
+    let stored: Vec<String> = server
+        .messages("c1")
+        .iter()
+        .map(|message| message.content.text().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored, expected);
 }
 
 #[tokio::test]

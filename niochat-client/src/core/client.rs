@@ -6,7 +6,8 @@ use std::sync::Arc;
 use futures_channel::{mpsc, oneshot};
 use web_time::Duration;
 
-use super::command::{ClientCommand, MessageReply, Request};
+use super::answer::Answer;
+use super::command::{ClientCommand, CommandReply, MessageReply, Request};
 use super::shared::{EventStream, Shared, StatusStream};
 use crate::dialect::{Capabilities, Command};
 use crate::engine::{ClientMessageId, CommandError, MessageAck, Metrics, Refused, Reply, Status};
@@ -22,8 +23,9 @@ struct Inner {
 /// A handle to a chat connection. Clone it freely; the connection closes when the last
 /// clone is dropped. Build one with [`ClientBuilder`](crate::ClientBuilder).
 ///
-/// Every command is `async` and resolves with the server's answer or a typed
-/// [`CommandError`]: [`Refused`] when the client did not take it (nothing was sent),
+/// Every command is taken when its method is called — so calls go out in the order they are
+/// made, however their futures are then spawned or awaited — and returns an [`Answer`], a
+/// future that resolves with the server's answer or a typed [`CommandError`]: [`Refused`] when the client did not take it (nothing was sent),
 /// [`DeliveryError`](crate::DeliveryError) when it was taken but not delivered. No future waits forever: while the
 /// client is stopped (disconnected, gave up, unauthorized), a command waiting for a connection
 /// resolves at once with `NotDelivered`, saying whether it stays queued.
@@ -130,110 +132,86 @@ impl Client {
     /// Sends a chat message and waits for the server's acknowledgement. Offline, the message
     /// is queued and sent after the next connect; the wait includes that time. If the client
     /// stops trying meanwhile, this resolves with `NotDelivered` carrying the message's id.
-    pub async fn send_message(
+    pub fn send_message(
         &self,
         conversation: impl Into<Id>,
         content: impl Into<String>,
-    ) -> Result<MessageAck, CommandError> {
+    ) -> Answer<MessageAck> {
         let (outcome, acknowledged) = oneshot::channel();
         self.send(Request::SendMessage {
             conversation: conversation.into(),
             content: content.into(),
             reply: MessageReply::Acknowledged(outcome),
         });
-        acknowledged
-            .await
-            .unwrap_or(Err(CommandError::Refused(Refused::Closed)))
+        Answer::new(acknowledged)
     }
 
     /// Queues a chat message without waiting for its acknowledgement. Follow it with the
     /// [`Event::Outgoing`](crate::Event::Outgoing) events carrying the returned id.
-    pub async fn queue_message(
+    pub fn queue_message(
         &self,
         conversation: impl Into<Id>,
         content: impl Into<String>,
-    ) -> Result<ClientMessageId, Refused> {
+    ) -> Answer<ClientMessageId, Refused> {
         let (accepted, taken) = oneshot::channel();
         self.send(Request::SendMessage {
             conversation: conversation.into(),
             content: content.into(),
             reply: MessageReply::Queued(accepted),
         });
-        taken.await.unwrap_or(Err(Refused::Closed))
+        Answer::new(taken)
     }
 
     /// Joins a conversation now or at the next connect, and again after every reconnect.
     /// Resolves with the server's answer.
-    pub async fn join(&self, conversation: impl Into<Id>) -> Result<(), CommandError> {
-        self.command(Command::Join(conversation.into()))
-            .await
-            .map(drop)
+    pub fn join(&self, conversation: impl Into<Id>) -> Answer<()> {
+        self.command(Command::Join(conversation.into()), CommandReply::Done)
     }
 
     /// Leaves a conversation.
-    pub async fn leave(&self, conversation: impl Into<Id>) -> Result<(), CommandError> {
-        self.command(Command::Leave(conversation.into()))
-            .await
-            .map(drop)
+    pub fn leave(&self, conversation: impl Into<Id>) -> Answer<()> {
+        self.command(Command::Leave(conversation.into()), CommandReply::Done)
     }
 
     /// Starts or stops the typing indicator. Refused with `NotConnected` offline: typing is
     /// never queued.
-    pub async fn set_typing(
-        &self,
-        conversation: impl Into<Id>,
-        is_typing: bool,
-    ) -> Result<(), CommandError> {
+    pub fn set_typing(&self, conversation: impl Into<Id>, is_typing: bool) -> Answer<()> {
         let command = Command::Typing {
             conversation_id: conversation.into(),
             is_typing,
         };
-        self.command(command).await.map(drop)
+        self.command(command, CommandReply::Done)
     }
 
     /// Marks messages read up to `message`; offline, the newest receipt per conversation is
     /// sent after the next connect.
-    pub async fn mark_read(
-        &self,
-        conversation: impl Into<Id>,
-        message: impl Into<Id>,
-    ) -> Result<(), CommandError> {
+    pub fn mark_read(&self, conversation: impl Into<Id>, message: impl Into<Id>) -> Answer<()> {
         let command = Command::Read {
             conversation_id: conversation.into(),
             message_id: message.into(),
         };
-        self.command(command).await.map(drop)
+        self.command(command, CommandReply::Done)
     }
 
     /// Asks for the messages after `after` (by default the last one seen), delivers them as
     /// events, and resolves with how many the server sent. The client does this by itself
     /// after every reconnect.
-    pub async fn sync(
-        &self,
-        conversation: impl Into<Id>,
-        after: Option<Id>,
-    ) -> Result<usize, CommandError> {
+    pub fn sync(&self, conversation: impl Into<Id>, after: Option<Id>) -> Answer<usize> {
         let command = Command::Sync {
             conversation_id: conversation.into(),
             after,
         };
-        match self.command(command).await? {
-            Reply::Synced { count } => Ok(count),
-            _ => Ok(0),
-        }
+        self.command(command, CommandReply::Synced)
     }
 
     /// Pings now and resolves with the round-trip time.
-    pub async fn ping(&self) -> Result<Duration, CommandError> {
-        match self.command(Command::Ping).await? {
-            Reply::Pong { rtt } => Ok(rtt),
-            _ => Ok(Duration::ZERO),
-        }
+    pub fn ping(&self) -> Answer<Duration> {
+        self.command(Command::Ping, CommandReply::RoundTrip)
     }
 
     /// Announces presence now and after every reconnect.
-    pub async fn set_presence(&self, status: PresenceStatus) -> Result<(), CommandError> {
-        self.command(Command::Presence(status)).await.map(drop)
+    pub fn set_presence(&self, status: PresenceStatus) -> Answer<()> {
+        self.command(Command::Presence(status), CommandReply::Done)
     }
 
     /// The current status.
@@ -262,16 +240,22 @@ impl Client {
     /// Any command, resolving with the server's answer as a [`Reply`]: what the typed
     /// methods above and the backends' own helpers (such as
     /// [`ConectCrmAgent`](crate::core::ConectCrmAgent)) are built on.
-    pub async fn request(&self, command: Command) -> Result<Reply, CommandError> {
-        self.command(command).await
+    pub fn request(&self, command: Command) -> Answer<Reply> {
+        self.command(command, CommandReply::Reply)
     }
 
-    async fn command(&self, command: Command) -> Result<Reply, CommandError> {
+    /// Hands `command` over now; `reply` reads its answer into the method's type.
+    fn command<T>(
+        &self,
+        command: Command,
+        reply: fn(oneshot::Sender<Result<T, CommandError>>) -> CommandReply,
+    ) -> Answer<T> {
         let (outcome, answer) = oneshot::channel();
-        self.send(Request::Command { command, outcome });
-        answer
-            .await
-            .unwrap_or(Err(CommandError::Refused(Refused::Closed)))
+        self.send(Request::Command {
+            command,
+            outcome: reply(outcome),
+        });
+        Answer::new(answer)
     }
 
     fn send(&self, request: Request) {

@@ -5,6 +5,7 @@ use futures_channel::oneshot;
 use crate::dialect::Command;
 use crate::engine::{ClientMessageId, CommandError, MessageAck, Metrics, Refused, Reply};
 use crate::model::Id;
+use web_time::Duration;
 
 /// One request from a client handle. Opaque: a driver only hands it to
 /// [`ClientCore::command`](super::ClientCore::command).
@@ -28,7 +29,7 @@ pub(crate) enum Request {
     },
     Command {
         command: Command,
-        outcome: oneshot::Sender<Result<Reply, CommandError>>,
+        outcome: CommandReply,
     },
     Metrics(oneshot::Sender<Metrics>),
 }
@@ -41,4 +42,40 @@ pub(crate) enum MessageReply {
     Queued(oneshot::Sender<Result<ClientMessageId, Refused>>),
     /// `send_message`: its acknowledgement, or why not (a refusal included).
     Acknowledged(oneshot::Sender<Result<MessageAck, CommandError>>),
+}
+
+/// Where a command's answer goes, read into the type its [`Client`](super::Client) method
+/// returns.
+#[derive(Debug)]
+pub(crate) enum CommandReply {
+    /// `request`: the answer as it is.
+    Reply(oneshot::Sender<Result<Reply, CommandError>>),
+    /// Join, leave, typing, read receipts, presence: done or not.
+    Done(oneshot::Sender<Result<(), CommandError>>),
+    /// `sync`: how many messages the server sent.
+    Synced(oneshot::Sender<Result<usize, CommandError>>),
+    /// `ping`: the round trip.
+    RoundTrip(oneshot::Sender<Result<Duration, CommandError>>),
+}
+
+impl CommandReply {
+    /// Answers the waiting handle (if it still waits).
+    pub(crate) fn send(self, outcome: Result<Reply, CommandError>) {
+        let _ = match self {
+            Self::Reply(waiter) => waiter.send(outcome).is_ok(),
+            Self::Done(waiter) => waiter.send(outcome.map(drop)).is_ok(),
+            Self::Synced(waiter) => waiter
+                .send(outcome.map(|reply| match reply {
+                    Reply::Synced { count } => count,
+                    _ => 0,
+                }))
+                .is_ok(),
+            Self::RoundTrip(waiter) => waiter
+                .send(outcome.map(|reply| match reply {
+                    Reply::Pong { rtt } => rtt,
+                    _ => Duration::ZERO,
+                }))
+                .is_ok(),
+        };
+    }
 }

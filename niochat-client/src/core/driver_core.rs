@@ -12,14 +12,13 @@ use std::sync::Arc;
 use futures_channel::oneshot;
 use web_time::Instant;
 
-use super::command::{ClientCommand, MessageReply, Request};
+use super::command::{ClientCommand, CommandReply, MessageReply, Request};
 use super::shared::Shared;
 use super::tokens::{BoxFuture, TokenError, TokenProvider};
 use crate::auth::AuthToken;
 use crate::dialect::{Command, ConnectRequest, RequestId};
 use crate::engine::{
-    Action, ClientMessageId, CommandError, ConnectionId, Engine, Event, MessageAck, Reply,
-    TransportEvent,
+    Action, ClientMessageId, CommandError, ConnectionId, Engine, Event, MessageAck, TransportEvent,
 };
 
 type Waiter<T> = oneshot::Sender<Result<T, CommandError>>;
@@ -97,7 +96,7 @@ pub struct ClientCore {
     tokens: Option<Arc<dyn TokenProvider>>,
     shared: Arc<Shared>,
     messages: HashMap<ClientMessageId, Waiter<MessageAck>>,
-    requests: HashMap<RequestId, Waiter<Reply>>,
+    requests: HashMap<RequestId, CommandReply>,
     batch: Vec<Event>,
     after_engine: VecDeque<DriverAction>,
     now: Instant,
@@ -196,9 +195,7 @@ impl ClientCore {
                     Ok(request) => {
                         self.requests.insert(request, outcome);
                     }
-                    Err(refused) => {
-                        let _ = outcome.send(Err(refused.into()));
-                    }
+                    Err(refused) => outcome.send(Err(refused.into())),
                 }
             }
             Request::Metrics(reply) => {
@@ -302,7 +299,7 @@ impl ClientCore {
                 Action::Emit(event) => self.event(event),
                 Action::Complete { request, outcome } => {
                     if let Some(waiter) = self.requests.remove(&request) {
-                        let _ = waiter.send(outcome.map_err(CommandError::Delivery));
+                        waiter.send(outcome.map_err(CommandError::Delivery));
                     }
                 }
             }

@@ -1,6 +1,7 @@
 //! The runtime-free client: what every driver and binding shares.
 //!
-//! - [`Client`]: the handle applications hold, with an `async` method per command.
+//! - [`Client`]: the handle applications hold, with a method per command that takes the
+//!   command at once and returns an [`Answer`] to await.
 //! - [`ClientBuilder`]: settings, validated before anything runs.
 //! - [`ClientCore`]: the engine plus request tickets and their completions, event fan-out to
 //!   subscribers, the current status, token requests matched to attempts. A driver (tokio,
@@ -11,6 +12,7 @@
 //! Nothing here uses a clock, randomness or an async runtime: futures complete through
 //! `futures-channel` oneshots, which work under any executor.
 
+mod answer;
 mod builder;
 mod client;
 mod command;
@@ -20,6 +22,7 @@ mod queue;
 mod shared;
 mod tokens;
 
+pub use answer::Answer;
 pub use builder::{BuildError, ClientBuilder, CommandInbox};
 pub use client::Client;
 pub use command::ClientCommand;

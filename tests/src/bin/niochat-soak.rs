@@ -113,11 +113,9 @@ async fn renum(settings: &Settings) -> bool {
     for index in 0..settings.messages {
         let next = started + interval.mul_f64(index as f64);
         tokio::time::sleep_until(next.into()).await;
-        let sender = sender.clone();
-        let room = room.clone();
-        sends.push(tokio::spawn(async move {
-            sender.send_message(room, format!("soak-{index:06}")).await
-        }));
+        // Taken at the call, in this order, whenever the spawned task first runs.
+        let answer = sender.send_message(room.as_str(), format!("soak-{index:06}"));
+        sends.push(tokio::spawn(answer));
     }
     // Every send gets 60 s after the last one to settle.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -182,7 +180,11 @@ async fn renum(settings: &Settings) -> bool {
         .filter(|text| !seen_texts.contains(**text))
         .count()
         + (settings.messages - stored_count.len()).saturating_sub(failed + unresolved);
-    let inversions = order.windows(2).filter(|pair| pair[0] > pair[1]).count();
+    let inverted: Vec<_> = order.windows(2).filter(|pair| pair[0] > pair[1]).collect();
+    for pair in inverted.iter().take(5) {
+        eprintln!("inverted: {} delivered before {}", pair[0], pair[1]);
+    }
+    let inversions = inverted.len();
     let reconnects = |client: &Client| {
         let client = client.clone();
         async move { client.metrics().await.map(|m| m.reconnects).unwrap_or(0) }
@@ -373,7 +375,11 @@ async fn posted(settings: &Settings) -> bool {
         .count();
     let texts: HashSet<&str> = delivered.iter().map(|(_, text)| text.as_str()).collect();
     let order: Vec<&str> = delivered.iter().map(|(_, text)| text.as_str()).collect();
-    let inversions = order.windows(2).filter(|pair| pair[0] > pair[1]).count();
+    let inverted: Vec<_> = order.windows(2).filter(|pair| pair[0] > pair[1]).collect();
+    for pair in inverted.iter().take(5) {
+        eprintln!("inverted: {} delivered before {}", pair[0], pair[1]);
+    }
+    let inversions = inverted.len();
     let missed: Vec<usize> = (0..settings.messages)
         .filter(|index| !texts.contains(format!("soak-{index:06}").as_str()))
         .collect();
