@@ -8,7 +8,10 @@
 //! reports the exact serde error for that payload (a malformed frame), while an unknown or
 //! missing `type` becomes `Unknown` with the raw JSON (a frame from a newer server).
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::model::{
@@ -65,26 +68,25 @@ macro_rules! frame_enum {
                 }
             }
 
-            /// Reads a frame's text in one typed pass, after a scan for its `type` that
-            /// allocates nothing. `None` for anything that is not an object with a known
-            /// `type`: [`from_json`](Self::from_json) handles those, keeping them raw.
+            /// Reads a frame's text in one typed pass, after reading its `type` (see
+            /// [`frame_type`]). `None` for anything that is not JSON, or not an object with a
+            /// known `type`: [`from_json`](Self::from_json) handles those, keeping them raw.
             pub(crate) fn from_text(text: &str) -> Option<Result<Self, FrameError>> {
-                #[derive(Deserialize)]
-                struct Kind<'a> {
-                    #[serde(rename = "type", borrow, default)]
-                    kind: Option<std::borrow::Cow<'a, str>>,
-                }
-                let kind: Kind<'_> = serde_json::from_str(text).ok()?;
                 let invalid = |frame_type: &str, error: serde_json::Error| FrameError::Invalid {
                     frame_type: frame_type.to_owned(),
                     reason: error.to_string(),
                 };
-                Some(match kind.kind.as_deref()? {
+                let read = match frame_type(text)?.as_ref() {
                     $($wire => serde_json::from_str::<$payload>(text)
                         .map($name::$variant)
                         .map_err(|error| invalid($wire, error)),)+
                     _ => return None,
-                })
+                };
+                match read {
+                    // Not JSON at all, past the `type`: reported as such, as before the scan.
+                    Err(FrameError::Invalid { .. }) if !is_valid_json(text) => None,
+                    read => Some(read),
+                }
             }
 
             /// The frame as JSON text, `type` first, written in one pass.
@@ -139,6 +141,48 @@ macro_rules! frame_enum {
             }
         }
     };
+}
+
+/// A frame's `type`, read without going past it. Servers write `type` first, so this reads a
+/// few bytes instead of scanning the whole frame once more before the typed pass (which
+/// doubled the JSON scanning of every received message). `None` when the text is not an
+/// object with a string `type` — or is not JSON before its `type`.
+fn frame_type(text: &str) -> Option<Cow<'_, str>> {
+    /// A string, borrowed from the text unless it has escapes.
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+    struct TypeField<'f, 'de>(&'f mut Option<Cow<'de, str>>);
+
+    impl<'de> Visitor<'de> for TypeField<'_, 'de> {
+        type Value = ();
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(Text(key)) = map.next_key()? {
+                if key == "type" {
+                    let Text(kind) = map.next_value()?;
+                    *self.0 = Some(kind);
+                    // Found: stop reading here; the typed pass reads the rest.
+                    return Err(de::Error::custom("stop"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let _ = reader.deserialize_map(TypeField(&mut found));
+    found
+}
+
+fn is_valid_json(text: &str) -> bool {
+    serde_json::from_str::<IgnoredAny>(text).is_ok()
 }
 
 frame_enum! {

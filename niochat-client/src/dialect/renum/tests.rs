@@ -242,6 +242,53 @@ fn malformed_frames_are_typed_errors_that_keep_the_text() {
     assert!(matches!(wrong, Err(DecodeError::InvalidFrame { .. })));
 }
 
+#[test]
+fn the_type_is_found_wherever_it_is_and_broken_json_stays_not_json() {
+    let text = |content: &str| {
+        format!(
+            r#"{{"type":"message","message":{{"id":"m1","conversation_id":"c1","content":{content}}}}}"#
+        )
+    };
+    // `type` first (as servers write it), last, and escaped: the same frame.
+    let first = JsonCodec.decode_server(&text(r#""hi""#)).unwrap();
+    let last = JsonCodec
+        .decode_server(
+            r#"{"message":{"id":"m1","conversation_id":"c1","content":"hi"},"type":"message"}"#,
+        )
+        .unwrap();
+    let escaped = JsonCodec
+        .decode_server(r#"{"type":"mess\u0061ge","message":{"id":"m1","conversation_id":"c1","content":"hi"}}"#)
+        .unwrap();
+    assert!(matches!(first, ServerFrame::Message(_)), "{first:?}");
+    assert_eq!(first, last);
+    assert_eq!(first, escaped);
+    // Broken after a known `type`: not JSON, as when the whole text was scanned first.
+    for broken in [
+        text(r#""hi""#) + " trailing",
+        text(r#"5, oops"#),
+        r#"{"type":"message","message":"#.to_owned(),
+    ] {
+        let error = JsonCodec.decode_server(&broken).unwrap_err();
+        assert!(
+            matches!(error, DecodeError::NotJson { .. }),
+            "{broken}: {error:?}"
+        );
+    }
+    // Valid JSON whose fields do not fit its `type`: an invalid frame of that type.
+    let error = JsonCodec
+        .decode_server(r#"{"type":"message","message":5}"#)
+        .unwrap_err();
+    assert!(
+        matches!(error, DecodeError::InvalidFrame { .. }),
+        "{error:?}"
+    );
+    // A `type` that is not a string, or none: kept raw.
+    for raw in [r#"{"type":5,"message":{}}"#, r#"{"message":{}}"#] {
+        let frame = JsonCodec.decode_server(raw).unwrap();
+        assert!(matches!(frame, ServerFrame::Unknown(_)), "{raw}: {frame:?}");
+    }
+}
+
 mod dialect {
     use super::*;
     use crate::dialect::{Answer, AnswerTo, ChatEvent, Command, Inbound, Protocol, RequestId};
