@@ -25,10 +25,11 @@ struct Inner {
 ///
 /// Every command is taken when its method is called — so calls go out in the order they are
 /// made, however their futures are then spawned or awaited — and returns an [`Answer`], a
-/// future that resolves with the server's answer or a typed [`CommandError`]: [`Refused`] when the client did not take it (nothing was sent),
-/// [`DeliveryError`](crate::DeliveryError) when it was taken but not delivered. No future waits forever: while the
-/// client is stopped (disconnected, gave up, unauthorized), a command waiting for a connection
-/// resolves at once with `NotDelivered`, saying whether it stays queued.
+/// future that resolves with the server's answer or a typed [`CommandError`]: [`Refused`]
+/// when the client did not take it (nothing was sent), [`DeliveryError`](crate::DeliveryError)
+/// when it was taken but not delivered. No future waits forever: while the client is stopped
+/// (disconnected, gave up, unauthorized), a command waiting for a connection resolves at once
+/// with `NotDelivered`, saying whether it stays queued.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

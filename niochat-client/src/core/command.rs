@@ -1,11 +1,11 @@
 //! What a [`Client`](super::Client) handle asks of the core, through the driver.
 
 use futures_channel::oneshot;
+use web_time::Duration;
 
 use crate::dialect::Command;
 use crate::engine::{ClientMessageId, CommandError, MessageAck, Metrics, Refused, Reply};
 use crate::model::Id;
-use web_time::Duration;
 
 /// One request from a client handle. Opaque: a driver only hands it to
 /// [`ClientCore::command`](super::ClientCore::command).
@@ -59,23 +59,27 @@ pub(crate) enum CommandReply {
 }
 
 impl CommandReply {
-    /// Answers the waiting handle (if it still waits).
+    /// Answers the waiting handle; one that stopped waiting is no error.
     pub(crate) fn send(self, outcome: Result<Reply, CommandError>) {
-        let _ = match self {
-            Self::Reply(waiter) => waiter.send(outcome).is_ok(),
-            Self::Done(waiter) => waiter.send(outcome.map(drop)).is_ok(),
-            Self::Synced(waiter) => waiter
-                .send(outcome.map(|reply| match reply {
+        match self {
+            Self::Reply(waiter) => {
+                let _ = waiter.send(outcome);
+            }
+            Self::Done(waiter) => {
+                let _ = waiter.send(outcome.map(drop));
+            }
+            Self::Synced(waiter) => {
+                let _ = waiter.send(outcome.map(|reply| match reply {
                     Reply::Synced { count } => count,
                     _ => 0,
-                }))
-                .is_ok(),
-            Self::RoundTrip(waiter) => waiter
-                .send(outcome.map(|reply| match reply {
+                }));
+            }
+            Self::RoundTrip(waiter) => {
+                let _ = waiter.send(outcome.map(|reply| match reply {
                     Reply::Pong { rtt } => rtt,
                     _ => Duration::ZERO,
-                }))
-                .is_ok(),
-        };
+                }));
+            }
+        }
     }
 }
