@@ -148,6 +148,33 @@ macro_rules! frame_enum {
 /// doubled the JSON scanning of every received message). `None` when the text is not an
 /// object with a string `type` — or is not JSON before its `type`.
 fn frame_type(text: &str) -> Option<Cow<'_, str>> {
+    match leading_type(text) {
+        Some(kind) => Some(Cow::Borrowed(kind)),
+        None => any_type(text),
+    }
+}
+
+/// The common case read by hand: `{"type":"<no escapes>"`, with any JSON whitespace between
+/// the tokens. Stopping a serde visitor early costs an error value (an allocation and a
+/// formatted message) per frame, which the profile showed as 5 % of receiving. `None` when
+/// the text starts any other way; [`any_type`] reads those.
+fn leading_type(text: &str) -> Option<&str> {
+    fn token<'t>(rest: &'t str, expected: &str) -> Option<&'t str> {
+        rest.trim_start_matches([' ', '\t', '\n', '\r'])
+            .strip_prefix(expected)
+    }
+    let rest = token(text, "{")?;
+    let rest = token(rest, "\"type\"")?;
+    let rest = token(rest, ":")?;
+    let rest = token(rest, "\"")?;
+    let end = rest.find(['"', '\\'])?;
+    // An escape (or a control character, which JSON forbids) goes the careful way.
+    let kind = &rest[..end];
+    (rest.as_bytes()[end] == b'"' && !kind.bytes().any(|byte| byte < 0x20)).then_some(kind)
+}
+
+/// A `type` anywhere in the object, escaped or not, read with serde up to that field.
+fn any_type(text: &str) -> Option<Cow<'_, str>> {
     /// A string, borrowed from the text unless it has escapes.
     #[derive(Deserialize)]
     struct Text<'a>(#[serde(borrow)] Cow<'a, str>);

@@ -289,6 +289,39 @@ fn the_type_is_found_wherever_it_is_and_broken_json_stays_not_json() {
     }
 }
 
+#[test]
+fn a_leading_type_is_read_the_same_with_whitespace_escapes_or_none() {
+    let expected = JsonCodec
+        .decode_server(r#"{"type":"pong","timestamp":"2025-12-07T10:00:00"}"#)
+        .unwrap();
+    assert!(matches!(expected, ServerFrame::Pong(_)), "{expected:?}");
+    for spaced in [
+        " \n{ \"type\" :\t\"pong\" , \"timestamp\":\"2025-12-07T10:00:00\"}",
+        "\r\n{\"type\":\"pong\",\"timestamp\":\"2025-12-07T10:00:00\"}\n",
+        // Escaped: the fast read declines, the careful one reads it.
+        r#"{"type":"p\u006fng","timestamp":"2025-12-07T10:00:00"}"#,
+    ] {
+        assert_eq!(
+            JsonCodec.decode_server(spaced).unwrap(),
+            expected,
+            "{spaced}"
+        );
+    }
+    // A type with a raw control character is not JSON, whichever read sees it first.
+    let error = JsonCodec
+        .decode_server("{\"type\":\"po\u{1}ng\"}")
+        .unwrap_err();
+    assert!(matches!(error, DecodeError::NotJson { .. }), "{error:?}");
+    // An unterminated type, and a frame that is only a prefix: not JSON either.
+    for broken in [r#"{"type":"pong"#, r#"{"type":"#, "{"] {
+        let error = JsonCodec.decode_server(broken).unwrap_err();
+        assert!(
+            matches!(error, DecodeError::NotJson { .. }),
+            "{broken}: {error:?}"
+        );
+    }
+}
+
 mod dialect {
     use super::*;
     use crate::dialect::{Answer, AnswerTo, ChatEvent, Command, Inbound, Protocol, RequestId};
