@@ -193,6 +193,18 @@ pub async fn profile(server: &BenchServer, figure: &str, sizes: Sizes) {
                 sdk::pipelined(&client, sizes.pipelined, 100).await;
                 client.disconnect().await;
             }
+            // The reference's side, to compare system calls and samples with the SDK's.
+            "raw-pipelined" => {
+                let mut client = Raw::connect(&server.url("echo")).await;
+                client.pipelined(sizes.pipelined, 100).await;
+                client.close().await;
+            }
+            "raw-receive" => {
+                let mut client =
+                    Raw::connect(&server.url(&format!("blast&n={}", sizes.receive))).await;
+                client.receive(sizes.receive).await;
+                client.close().await;
+            }
             "socket_io" => crate::socket_io::profile(sizes).await,
             "sequential" => {
                 let (client, _) = sdk::connected(sdk::builder(&server.url("echo"), 100)).await;

@@ -6,6 +6,7 @@
 
 mod driver;
 mod file_store;
+mod read_ahead;
 mod transport;
 mod writer;
 

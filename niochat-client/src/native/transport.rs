@@ -18,12 +18,13 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+use super::read_ahead::ReadAhead;
 use super::writer::Writer;
 use crate::core::BuildError;
 use crate::dialect::ConnectRequest;
 use crate::engine::{ConnectionError, ConnectionErrorKind, Detail, TransportEvent};
 
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<ReadAhead<TcpStream>>>;
 pub(crate) type Reader = SplitStream<Socket>;
 
 /// How sockets are opened: frame limits and TLS.
@@ -87,8 +88,9 @@ impl Transport {
             .await
             .map_err(|error| failed(ConnectionErrorKind::Refused, error.to_string()))?;
         let _ = stream.set_nodelay(true);
-        // tungstenite zero-fills its whole read buffer before each read: its size is both
-        // what an idle connection keeps resident and the most one read takes.
+        // tungstenite zero-fills its whole read buffer before each read: its size is what an
+        // idle connection keeps resident. Bursts are read ahead in larger reads below it.
+        let stream = ReadAhead::new(stream);
         let config = WebSocketConfig::default()
             .read_buffer_size(self.read_buffer_bytes)
             .max_message_size(Some(self.max_incoming_bytes))

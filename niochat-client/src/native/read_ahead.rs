@@ -1,0 +1,177 @@
+//! A read-ahead buffer under tungstenite that exists only while data keeps coming.
+//!
+//! tungstenite reads at most its read buffer's size per system call, and zero-fills that
+//! buffer first, so the buffer's size is both what each idle connection keeps resident and
+//! how many bytes one `recv` can take. A 4 KiB buffer keeps idle connections small (the
+//! memory goal of `BENCHMARKS.md`) but costs a burst of acknowledgements four or five `recv`
+//! calls where a client with a 128 KiB buffer makes one (measured with strace on the
+//! pipelined benchmark: 4.7 `recv` per window of 100 acknowledgements against 1.1).
+//!
+//! [`ReadAhead`] sits between the socket and tungstenite. While the connection is quiet it
+//! passes reads straight through and holds nothing. When a read fills all that tungstenite
+//! asked for (so the socket probably has more), it takes a [`CHUNK`] buffer and serves the
+//! following reads from it, one `recv` of up to [`CHUNK`] bytes at a time; the first read that
+//! finds the socket empty gives the buffer back. Writes pass through untouched.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// How much one read-ahead `recv` takes: a burst of a hundred chat frames. Under glibc's
+/// 64 KiB threshold, past which freeing a block makes `malloc` consolidate its free lists.
+pub(crate) const CHUNK: usize = 32 << 10;
+
+/// A stream whose reads go through a buffer while the peer keeps sending.
+#[derive(Debug)]
+pub(crate) struct ReadAhead<S> {
+    inner: S,
+    /// Empty while the connection is quiet; [`CHUNK`] bytes during a burst.
+    buffer: Vec<u8>,
+    /// The bytes of `buffer` read from the socket and not yet handed out.
+    start: usize,
+    end: usize,
+}
+
+impl<S> ReadAhead<S> {
+    pub(crate) fn new(inner: S) -> Self {
+        Self {
+            inner,
+            buffer: Vec::new(),
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Whether a read-ahead buffer is held (the connection is in a burst).
+    #[cfg(test)]
+    fn holds_a_buffer(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if out.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        if this.start == this.end {
+            if this.buffer.is_empty() {
+                // Quiet: straight into the caller's buffer. Filling it means more may wait.
+                ready!(Pin::new(&mut this.inner).poll_read(context, out))?;
+                if out.remaining() == 0 {
+                    this.buffer = vec![0; CHUNK];
+                }
+                return Poll::Ready(Ok(()));
+            }
+            let mut ahead = ReadBuf::new(&mut this.buffer);
+            match Pin::new(&mut this.inner).poll_read(context, &mut ahead) {
+                Poll::Pending => {
+                    // The burst is over: give the memory back until the next one.
+                    this.buffer = Vec::new();
+                    return Poll::Pending;
+                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Ready(Ok(())) => {
+                    this.start = 0;
+                    this.end = ahead.filled().len();
+                }
+            }
+        }
+        let taken = out.remaining().min(this.end - this.start);
+        out.put_slice(&this.buffer[this.start..this.start + taken]);
+        this.start += taken;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for ReadAhead<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        bytes: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(context, bytes)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        buffers: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(context, buffers)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(context)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, duplex};
+
+    use super::*;
+
+    /// Reads with a 4 KiB buffer, as tungstenite does, until `count` bytes have come.
+    async fn read_all(reader: &mut ReadAhead<tokio::io::DuplexStream>, count: usize) -> Vec<u8> {
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while received.len() < count {
+            let read = reader.read(&mut chunk).await.unwrap();
+            assert_ne!(read, 0, "ended early");
+            received.extend_from_slice(&chunk[..read]);
+        }
+        received
+    }
+
+    #[tokio::test]
+    async fn a_burst_arrives_whole_and_in_order_and_the_buffer_goes_when_it_ends() {
+        let (mut peer, ours) = duplex(1 << 20);
+        let mut reader = ReadAhead::new(ours);
+        let burst: Vec<u8> = (0..100_000u32).map(|n| (n % 251) as u8).collect();
+        peer.write_all(&burst).await.unwrap();
+        assert_eq!(read_all(&mut reader, burst.len()).await, burst);
+        assert!(reader.holds_a_buffer(), "a full read starts a read-ahead");
+        // The socket is empty now: the next read waits, and the buffer is given back.
+        let mut chunk = [0u8; 4096];
+        let waited = futures_util::FutureExt::now_or_never(reader.read(&mut chunk));
+        assert!(waited.is_none());
+        assert!(!reader.holds_a_buffer());
+        // A small frame on a quiet connection passes straight through, holding nothing.
+        peer.write_all(b"small").await.unwrap();
+        assert_eq!(read_all(&mut reader, 5).await, b"small");
+        assert!(!reader.holds_a_buffer());
+    }
+
+    #[tokio::test]
+    async fn the_end_of_the_stream_and_writes_pass_through() {
+        let (mut peer, ours) = duplex(1 << 16);
+        let mut stream = ReadAhead::new(ours);
+        stream.write_all(b"hello").await.unwrap();
+        stream.flush().await.unwrap();
+        let mut greeting = [0u8; 5];
+        peer.read_exact(&mut greeting).await.unwrap();
+        assert_eq!(&greeting, b"hello");
+        peer.write_all(&[7u8; 10_000]).await.unwrap();
+        drop(peer);
+        let received = read_all(&mut stream, 10_000).await;
+        assert!(received.iter().all(|&byte| byte == 7));
+        let mut chunk = [0u8; 4096];
+        assert_eq!(stream.read(&mut chunk).await.unwrap(), 0, "end of stream");
+    }
+}
