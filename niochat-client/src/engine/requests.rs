@@ -43,11 +43,15 @@ impl Engine {
             return Err(Refused::Empty);
         }
         let command = Command::Message {
-            conversation_id: conversation_id.clone(),
+            conversation_id,
             content,
         };
         self.check_size(&command)?;
-        let Command::Message { content, .. } = command else {
+        let Command::Message {
+            conversation_id,
+            content,
+        } = command
+        else {
             unreachable!("built above")
         };
         let id = self.outbox.push(conversation_id.clone(), content)?;
@@ -297,14 +301,14 @@ impl Engine {
         kind: TicketKind,
         waiters: Vec<RequestId>,
     ) {
-        self.write_frame(now, command, kind, waiters);
+        self.write_frame(now, &command, kind, waiters);
     }
 
     /// [`write`](Self::write), saying whether anything was written.
     fn write_frame(
         &mut self,
         now: Instant,
-        command: Command,
+        command: &Command,
         kind: TicketKind,
         waiters: Vec<RequestId>,
     ) -> bool {
@@ -314,8 +318,8 @@ impl Engine {
         let request = self.new_request();
         let (encoded, answered) = match self.dialect.as_mut() {
             Some(dialect) => (
-                dialect.encode(request, &command),
-                dialect.expects_answer(&command),
+                dialect.encode(request, command),
+                dialect.expects_answer(command),
             ),
             None => return false,
         };
@@ -355,12 +359,19 @@ impl Engine {
     /// Writes every queued message, oldest first.
     pub(super) fn write_queued(&mut self, now: Instant) {
         while let Some(pending) = self.outbox.write_next() {
-            let (id, conversation_id) = (pending.id, pending.conversation_id.clone());
+            let id = pending.id;
             let command = Command::Message {
-                conversation_id: conversation_id.clone(),
+                conversation_id: pending.conversation_id.clone(),
                 content: pending.content.clone(),
             };
-            if self.write_frame(now, command, TicketKind::Message(id), Vec::new()) {
+            let written = self.write_frame(now, &command, TicketKind::Message(id), Vec::new());
+            if let (
+                true,
+                Command::Message {
+                    conversation_id, ..
+                },
+            ) = (written, command)
+            {
                 self.emit(Event::Outgoing {
                     id,
                     conversation_id,
