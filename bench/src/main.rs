@@ -8,6 +8,13 @@
 //! Nothing here asserts anything about speed: the table is for people.
 #![forbid(unsafe_code)]
 
+/// `--features mimalloc`: every side of the benchmark on mimalloc, to see how much of a gap
+/// is the system allocator's (the SDK hands each message from the driver's thread to the
+/// application's, so its allocations are freed on another thread than made).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod figures;
 mod memory;
 mod raw;

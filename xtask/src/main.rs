@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         ]),
         _ => {
             eprintln!(
-                "usage: cargo xtask test | npm | ffi | dist | guides | soak [--minutes M] [--seed S] | fuzz [--minutes M] | bench [--quick] [--only FIGURES]"
+                "usage: cargo xtask test | npm | ffi | dist | guides | soak [--minutes M] [--seed S] | fuzz [--minutes M] | bench [--quick] [--only FIGURES] [--mimalloc]"
             );
             ExitCode::from(2)
         }
@@ -301,8 +301,15 @@ fn npm() -> ExitCode {
 }
 
 /// `cargo xtask bench`: a release build, with rust_socketio when OpenSSL is there to build it.
+///
+/// `--mimalloc` runs every side on mimalloc instead of the system allocator.
 fn bench(args: &[String]) -> ExitCode {
-    let args = args.to_vec();
+    let mimalloc = args.iter().any(|arg| arg == "--mimalloc");
+    let args: Vec<String> = args
+        .iter()
+        .filter(|arg| *arg != "--mimalloc")
+        .cloned()
+        .collect();
     let peers = install::openssl_available();
     if !peers {
         eprintln!(
@@ -318,6 +325,9 @@ fn bench(args: &[String]) -> ExitCode {
             let mut bench = cargo(&["run", "--quiet", "--release", "-p", "niochat-bench"]);
             if peers {
                 bench.args(["--features", "peers"]);
+            }
+            if mimalloc {
+                bench.args(["--features", "mimalloc"]);
             }
             bench.arg("--").args(&args);
             run(bench)
