@@ -90,10 +90,10 @@ pub struct EngineConfig {
     /// long outage of a busy conversation) while bounding what a broken or hostile server can
     /// make the client buffer. A sync answer over it becomes a history gap, not a retry loop.
     pub max_incoming_bytes: usize,
-    /// How much the native driver reads from the socket at once, in bytes (4 KiB). The read
-    /// buffer starts at this size and grows only for a frame larger than it, so it is most
-    /// of what an idle connection costs; a larger one takes a burst in fewer reads. Browsers
-    /// ignore it.
+    /// The native driver's WebSocket read buffer, in bytes (4 KiB). It starts at this size and
+    /// grows only for a frame larger than it, so it is most of what an idle connection costs.
+    /// Bursts do not depend on it: while data keeps coming the driver reads ahead 32 KiB at a
+    /// time into a buffer it gives back when the socket runs dry. Browsers ignore it.
     pub read_buffer_bytes: usize,
     /// Whether queued messages stay queued when the client stops trying (gave up, refused,
     /// disconnected) — they go out after the next `connect()` — or are dropped (true).
