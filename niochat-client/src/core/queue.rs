@@ -50,12 +50,18 @@ impl<T> Queue<T> {
     }
 
     /// Appends a batch and wakes the reader once. False when the subscription is gone.
-    pub(crate) fn publish(&self, batch: impl IntoIterator<Item = T>) -> bool {
+    ///
+    /// A reader that keeps up finds its queue empty: the batch then becomes the queue as it
+    /// is, without moving its items one by one (events are a few hundred bytes each).
+    pub(crate) fn publish(&self, batch: Vec<T>) -> bool {
         let mut state = self.lock();
         if state.dropped {
             return false;
         }
-        state.items.extend(batch);
+        match state.items.is_empty() {
+            true => state.items = VecDeque::from(batch),
+            false => state.items.extend(batch),
+        }
         let waker = state.waker.take();
         drop(state);
         if let Some(waker) = waker {
@@ -105,9 +111,10 @@ impl<T> Subscription<T> {
         self.queue.lock().items.pop_front()
     }
 
-    /// Everything waiting, without waiting: a whole batch in one lock.
+    /// Everything waiting, without waiting: a whole batch in one lock, handed over as it is
+    /// (the queue's buffer becomes the `Vec`; its items are not moved one by one).
     pub fn drain_ready(&mut self) -> Vec<T> {
-        self.queue.lock().items.drain(..).collect()
+        Vec::from(std::mem::take(&mut self.queue.lock().items))
     }
 }
 
@@ -163,7 +170,7 @@ mod tests {
             Pin::new(&mut subscription).poll_next(&mut context),
             Poll::Pending
         );
-        assert!(queue.publish(1..=100));
+        assert!(queue.publish((1..=100).collect()));
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
         assert_eq!(subscription.drain_ready(), (1..=100).collect::<Vec<_>>());
         queue.close();
@@ -174,9 +181,25 @@ mod tests {
     }
 
     #[test]
+    fn batches_keep_their_order_whether_the_queue_was_empty_or_not() {
+        let (mut subscription, queue) = Subscription::new(VecDeque::new());
+        assert!(queue.publish(vec![1, 2, 3]));
+        assert_eq!(subscription.try_next(), Some(1));
+        // Not empty: appended after what is still waiting.
+        assert!(queue.publish(vec![4, 5]));
+        assert_eq!(subscription.drain_ready(), vec![2, 3, 4, 5]);
+        assert_eq!(subscription.drain_ready(), Vec::<i32>::new());
+        // Empty again: the batch becomes the queue, and later batches follow it.
+        assert!(queue.publish(vec![6]));
+        assert!(queue.publish(vec![7, 8]));
+        assert_eq!(subscription.try_next(), Some(6));
+        assert_eq!(subscription.drain_ready(), vec![7, 8]);
+    }
+
+    #[test]
     fn a_dropped_subscription_is_no_longer_published_to() {
         let (subscription, queue) = Subscription::<u8>::new(VecDeque::new());
         drop(subscription);
-        assert!(!queue.publish([1]));
+        assert!(!queue.publish(vec![1]));
     }
 }

@@ -87,7 +87,7 @@ impl Shared {
             state.status = last.clone();
             state
                 .statuses
-                .retain(|queue| queue.publish(statuses.iter().cloned()));
+                .retain(|queue| queue.publish(statuses.clone()));
         }
         let mut batch = Some(batch);
         let last = state.events.len().saturating_sub(1);
