@@ -1,11 +1,16 @@
 //! Project automation.
 //!
 //! - `cargo xtask test`: the one command that checks everything. It installs what the suites
-//!   need (rustfmt, clippy, the wasm32 target, a Python environment with the pinned real
-//!   servers, the Node packages of the socket.io servers), then runs formatting, lints, every
-//!   test suite, the wasm32 build of the core, the docs, the chat demo and a quick run of the
-//!   benchmark (which asserts nothing about speed). `.ci/run` calls exactly this.
-//! - `cargo xtask bench [--quick] [...]`: the benchmark in release mode, with every peer.
+//!   need (rustfmt, clippy, the wasm32 and mobile targets; a Python environment with the
+//!   pinned real servers and pytest; the Node packages of the servers, the web examples, the
+//!   npm tools and kotlinc; wasm-bindgen-cli; Chromium and chromedriver; JNA and a Java
+//!   runtime; cargo-deny), then runs formatting, lints, every test suite, the wasm32 build of
+//!   the core, the docs, the chat demo and a quick run of the benchmark (which asserts
+//!   nothing about speed). `.ci/run` calls exactly this.
+//! - `cargo xtask bench [--quick] [--only FIGURES] [--mimalloc]`: the benchmark in release
+//!   mode, with every peer.
+//!
+//! The step runner (named steps, installs that stop the run, the test tally) is in `steps`.
 #![forbid(unsafe_code)]
 
 mod dist;
@@ -14,12 +19,13 @@ mod guides;
 mod install;
 mod release;
 mod reliability;
+mod steps;
 mod web;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::process::ExitCode;
+
+pub(crate) use steps::{Tally, cargo, install, run, run_counting, run_steps, step};
 
 /// The Node servers: the ConectCRM replica (tests) and the benchmark's socket.io pair.
 const NODE_FOLDERS: &[&str] = &[
@@ -66,37 +72,6 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
-    }
-}
-
-/// Tests counted from `test result:` lines (cargo's, and the web tests' own).
-#[derive(Default)]
-pub(crate) struct Tally {
-    passed: u64,
-    failed: u64,
-}
-
-/// One step: its name, whether the steps after it need it, and what it does.
-struct Step {
-    name: &'static str,
-    required: bool,
-    run: Box<dyn Fn(&mut Tally) -> bool>,
-}
-
-fn step(name: &'static str, run: impl Fn(&mut Tally) -> bool + 'static) -> Step {
-    Step {
-        name,
-        required: false,
-        run: Box::new(run),
-    }
-}
-
-/// An installation: without it the later steps would only fail in confusing ways.
-fn install(name: &'static str, run: impl Fn() -> bool + 'static) -> Step {
-    Step {
-        name,
-        required: true,
-        run: Box::new(move |_| run()),
     }
 }
 
@@ -342,91 +317,6 @@ fn bench(args: &[String]) -> ExitCode {
     run_steps(&steps)
 }
 
-fn run_steps(steps: &[Step]) -> ExitCode {
-    let started = Instant::now();
-    let mut tally = Tally::default();
-    let mut failed = Vec::new();
-    let mut stopped = false;
-    for step in steps {
-        if stopped {
-            println!("\n==> {}: skipped", step.name);
-            continue;
-        }
-        println!("\n==> {}", step.name);
-        let step_started = Instant::now();
-        let ok = (step.run)(&mut tally);
-        println!(
-            "==> {}: {} in {:.0?}",
-            step.name,
-            if ok { "ok" } else { "FAILED" },
-            step_started.elapsed()
-        );
-        if !ok {
-            failed.push(step.name);
-            stopped = step.required;
-        }
-    }
-    println!("\nfinished in {:.0?}", started.elapsed());
-    for name in &failed {
-        println!("failed step: {name}");
-    }
-    if tally.passed + tally.failed > 0 {
-        println!("tests: {} passed, {} failed", tally.passed, tally.failed);
-    }
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-pub(crate) fn cargo(args: &[&str]) -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.args(args);
-    command
-}
-
-pub(crate) fn run(mut command: Command) -> bool {
-    command
-        .status()
-        .map(|status| status.success())
-        .unwrap_or_else(|error| {
-            eprintln!("could not run {command:?}: {error}");
-            false
-        })
-}
-
-/// Runs a `cargo test`, echoing its output and adding up its `test result:` lines.
-pub(crate) fn run_counting(mut command: Command, tally: &mut Tally) -> bool {
-    let Ok(mut child) = command.stdout(Stdio::piped()).spawn() else {
-        eprintln!("could not run {command:?}");
-        return false;
-    };
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("{line}");
-            if let Some(result) = line.strip_prefix("test result: ") {
-                tally.passed += count(result, "passed");
-                tally.failed += count(result, "failed");
-            }
-        }
-    }
-    child.wait().map(|status| status.success()).unwrap_or(false)
-}
-
-/// The number before `word` in `ok. 12 passed; 0 failed; ...`.
-fn count(result: &str, word: &str) -> u64 {
-    let words: Vec<&str> = result
-        .split([' ', ';', '.'])
-        .filter(|w| !w.is_empty())
-        .collect();
-    words
-        .windows(2)
-        .find(|pair| pair[1] == word)
-        .and_then(|pair| pair[0].parse().ok())
-        .unwrap_or(0)
-}
-
 /// Copies `from` to `to`, making `to`'s folder; says what failed.
 pub(crate) fn copy_file(from: &Path, to: &Path) -> bool {
     let ok = to
@@ -444,15 +334,4 @@ pub(crate) fn workspace() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace")
         .to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn counts_come_from_cargo_result_lines() {
-        let line =
-            "ok. 12 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.43s";
-        assert_eq!(super::count(line, "passed"), 12);
-        assert_eq!(super::count(line, "failed"), 3);
-    }
 }

@@ -4,7 +4,7 @@
 
 use std::process::{Command, ExitCode};
 
-use crate::{Step, cargo, install, run, run_steps, step, workspace};
+use crate::{cargo, install, run, run_steps, step, workspace};
 
 /// The backends a soak can run on: protocol 001 (messages sent by the SDK) and those whose
 /// messages are posted through the server's API.
@@ -40,11 +40,9 @@ pub fn soak(args: &[String]) -> ExitCode {
             continue;
         }
         let messages = if *backend == "renum" { sent } else { posted };
-        steps.push(Step {
-            name: backend,
-            required: false,
-            run: Box::new(move |_| soak_run(backend, messages, 50, seed)),
-        });
+        steps.push(step(backend, move |_| {
+            soak_run(backend, messages, 50, seed)
+        }));
     }
     steps.push(step("reconnect storm", |_| storm_run(1_000)));
     run_steps(&steps)
@@ -64,25 +62,21 @@ pub fn fuzz(args: &[String]) -> ExitCode {
     let seconds = (minutes * 60.0).round() as u64;
     let mut steps = vec![install("install: nightly and cargo-fuzz", install::fuzzing)];
     for target in FUZZ_TARGETS {
-        steps.push(Step {
-            name: target,
-            required: false,
-            run: Box::new(move |_| {
-                let mut fuzz = Command::new("cargo");
-                fuzz.args([
-                    "+nightly",
-                    "fuzz",
-                    "run",
-                    "--fuzz-dir",
-                    "fuzz",
-                    target,
-                    "--",
-                ])
-                .arg(format!("-max_total_time={seconds}"))
-                .current_dir(workspace());
-                run(fuzz)
-            }),
-        });
+        steps.push(step(target, move |_| {
+            let mut fuzz = Command::new("cargo");
+            fuzz.args([
+                "+nightly",
+                "fuzz",
+                "run",
+                "--fuzz-dir",
+                "fuzz",
+                target,
+                "--",
+            ])
+            .arg(format!("-max_total_time={seconds}"))
+            .current_dir(workspace());
+            run(fuzz)
+        }));
     }
     run_steps(&steps)
 }
