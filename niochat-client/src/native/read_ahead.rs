@@ -12,6 +12,10 @@
 //! asked for (so the socket probably has more), it takes a [`CHUNK`] buffer and serves the
 //! following reads from it, one `recv` of up to [`CHUNK`] bytes at a time; the first read that
 //! finds the socket empty gives the buffer back. Writes pass through untouched.
+//!
+//! Hand-written rather than `tokio::io::BufReader`, which keeps its buffer for the life of the
+//! connection: 32 KiB per idle connection would break the memory goal that the 4 KiB
+//! tungstenite buffer is there for.
 
 use std::io;
 use std::pin::Pin;
