@@ -135,6 +135,42 @@ fn oversized_messages_are_refused_before_queueing() {
 }
 
 #[test]
+fn the_outgoing_limit_is_exact_for_the_written_frame_however_its_text_escapes() {
+    // Control characters are written as `\u00XX`: six bytes each. The size check skips
+    // encoding only below a bound, so these sizes around the limit go the exact way.
+    for content in [
+        "x".repeat(300),
+        "\u{1}".repeat(50),
+        format!("{}\"", "é".repeat(100)),
+    ] {
+        let frame = serde_json::to_string(
+            &json!({"type": "message", "conversation_id": "c", "content": content}),
+        )
+        .unwrap();
+        // Written type-first with the fields in this order: the same length.
+        let size = frame.len();
+        let mut config = config();
+        config.max_outgoing_bytes = size;
+        let mut harness = Harness::connected(config.clone());
+        harness.send("c", &content);
+        assert_eq!(harness.sent_contents(), [content.as_str()]);
+        config.max_outgoing_bytes = size - 1;
+        let mut harness = Harness::connected(config);
+        let refused = harness
+            .engine
+            .send_message(harness.now, "c".into(), content)
+            .unwrap_err();
+        assert_eq!(
+            refused,
+            Refused::TooLarge {
+                size,
+                max: size - 1
+            }
+        );
+    }
+}
+
+#[test]
 fn after_giving_up_being_refused_or_disconnecting_nothing_waits_forever() {
     for stop in ["gave_up", "unauthorized", "disconnected"] {
         let mut config = config();

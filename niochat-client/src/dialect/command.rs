@@ -74,6 +74,40 @@ pub enum BackendCommand {
 }
 
 impl Command {
+    /// How many bytes its own texts (ids, content, status) take, or `None` for a backend's
+    /// own command, whose payload is free-form. With [`Protocol::frame_overhead`]
+    /// (super::Protocol::frame_overhead) this bounds the frame without writing it.
+    pub fn text_bytes(&self) -> Option<usize> {
+        /// A number id takes at most 20 characters (`-9223372036854775808`).
+        fn id(id: &Id) -> usize {
+            match id {
+                Id::Text(text) => text.len(),
+                Id::Number(_) => 20,
+            }
+        }
+        Some(match self {
+            Command::Message {
+                conversation_id,
+                content,
+            } => id(conversation_id) + content.len(),
+            Command::Typing {
+                conversation_id, ..
+            } => id(conversation_id),
+            Command::Read {
+                conversation_id,
+                message_id,
+            } => id(conversation_id) + id(message_id),
+            Command::Sync {
+                conversation_id,
+                after,
+            } => id(conversation_id) + after.as_ref().map_or(0, id),
+            Command::Ping => 0,
+            Command::Presence(status) => status.as_str().len(),
+            Command::Join(conversation) | Command::Leave(conversation) => id(conversation),
+            Command::Backend(_) => return None,
+        })
+    }
+
     /// Which kind of command this is.
     pub fn kind(&self) -> CommandKind {
         match self {

@@ -48,6 +48,15 @@ pub trait Protocol: Send + Sync + fmt::Debug + 'static {
     fn capabilities(&self) -> &Capabilities;
     /// A dialect for one connection attempt, holding the token it authenticates with.
     fn dialect(&self, token: Option<AuthToken>) -> Box<dyn Dialect>;
+
+    /// The most a frame adds around a command's texts, if that is bounded: then a frame is
+    /// at most this plus six times [`Command::text_bytes`] (JSON writes no character longer
+    /// than `\u00XX`), and a command that fits by that bound is taken without encoding it
+    /// once more just to measure it. By default `None`: every command is measured by
+    /// encoding it.
+    fn frame_overhead(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// One connection attempt's translator. See the [module documentation](self).

@@ -259,19 +259,25 @@ impl Engine {
         }
     }
 
-    /// Refuses a command whose frame would be over the outgoing limit. Encoded with a fresh
+    /// Refuses a command whose frame would be over the outgoing limit. A command under the
+    /// protocol's bound is taken as it is (encoding every message once more only to measure
+    /// it was 6 % of a pipelined send's samples); one near the limit is encoded with a fresh
     /// dialect, so the live one's state (ack ids) is untouched.
     fn check_size(&self, command: &Command) -> Result<(), Refused> {
+        let max = self.config.max_outgoing_bytes;
+        if let (Some(overhead), Some(texts)) =
+            (self.protocol.frame_overhead(), command.text_bytes())
+            && texts.saturating_mul(6).saturating_add(overhead) <= max
+        {
+            return Ok(());
+        }
         let size = self
             .protocol
             .dialect(None)
             .encode(RequestId(0), command)?
             .len();
-        match size > self.config.max_outgoing_bytes {
-            true => Err(Refused::TooLarge {
-                size,
-                max: self.config.max_outgoing_bytes,
-            }),
+        match size > max {
+            true => Err(Refused::TooLarge { size, max }),
             false => Ok(()),
         }
     }

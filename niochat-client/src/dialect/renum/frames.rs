@@ -91,15 +91,8 @@ macro_rules! frame_enum {
 
             /// The frame as JSON text, `type` first, written in one pass.
             pub fn to_text(&self) -> String {
-                #[derive(Serialize)]
-                struct Tagged<'a, T> {
-                    #[serde(rename = "type")]
-                    kind: &'static str,
-                    #[serde(flatten)]
-                    payload: &'a T,
-                }
                 let text = match self {
-                    $($name::$variant(payload) => serde_json::to_string(&Tagged { kind: $wire, payload }),)+
+                    $($name::$variant(payload) => tagged_text($wire, payload),)+
                     $name::Unknown(raw) => Ok(raw.to_string()),
                 };
                 // Payloads are structs of strings, numbers and maps: they always serialize.
@@ -141,6 +134,21 @@ macro_rules! frame_enum {
             }
         }
     };
+}
+
+/// `{"type": kind, ...payload's fields}` in one pass.
+pub(crate) fn tagged_text<T: Serialize>(
+    kind: &'static str,
+    payload: &T,
+) -> serde_json::Result<String> {
+    #[derive(Serialize)]
+    struct Tagged<'a, T> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        #[serde(flatten)]
+        payload: &'a T,
+    }
+    serde_json::to_string(&Tagged { kind, payload })
 }
 
 /// A frame's `type`, read without going past it. Servers write `type` first, so this reads a

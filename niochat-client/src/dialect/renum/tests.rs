@@ -433,4 +433,70 @@ mod dialect {
             r#"{"type":"ping"}"#
         );
     }
+
+    #[test]
+    fn every_frame_fits_its_texts_escaped_plus_the_overhead() {
+        let mut dialect = Renum.dialect(None);
+        let overhead = Renum.frame_overhead().unwrap();
+        for text in ["", "a", "\u{1}\u{1f}\"\\", "🙂"] {
+            let ids = [Id::from(text), Id::Number(i64::MIN)];
+            for id in ids {
+                let commands = [
+                    Command::Message {
+                        conversation_id: id.clone(),
+                        content: text.repeat(10),
+                    },
+                    Command::Typing {
+                        conversation_id: id.clone(),
+                        is_typing: false,
+                    },
+                    Command::Read {
+                        conversation_id: id.clone(),
+                        message_id: id.clone(),
+                    },
+                    Command::Sync {
+                        conversation_id: id.clone(),
+                        after: Some(id.clone()),
+                    },
+                    Command::Ping,
+                    Command::Presence(PresenceStatus::Offline),
+                    Command::Presence(PresenceStatus::from(text)),
+                    Command::Join(id.clone()),
+                    Command::Leave(id.clone()),
+                ];
+                for command in commands {
+                    let written = dialect.encode(RequestId(u64::MAX), &command).unwrap();
+                    let bound = 6 * command.text_bytes().unwrap() + overhead;
+                    assert!(written.len() <= bound, "{written} over {bound}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_is_written_exactly_as_its_client_frame() {
+        let mut dialect = Renum.dialect(None);
+        let contents = [
+            "hello",
+            "",
+            "quote \" back\\slash",
+            "\u{1}\n\t ção 🙂",
+            "</script>",
+        ];
+        for (n, content) in contents.into_iter().enumerate() {
+            for conversation_id in [Id::from("c1"), Id::Number(7), Id::from("é\"")] {
+                let command = Command::Message {
+                    conversation_id: conversation_id.clone(),
+                    content: content.to_owned(),
+                };
+                let frame = ClientFrame::Message(SendMessage {
+                    conversation_id,
+                    content: content.to_owned(),
+                });
+                let written = dialect.encode(RequestId(n as u64), &command).unwrap();
+                assert_eq!(written, frame.to_text());
+                assert_eq!(JsonCodec.decode_client(&written).unwrap(), frame);
+            }
+        }
+    }
 }
