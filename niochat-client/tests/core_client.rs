@@ -102,6 +102,58 @@ async fn a_send_resolves_with_the_servers_ack_and_every_subscriber_gets_every_ev
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn without_an_event_stream_sends_resolve_statuses_change_and_a_later_stream_gets_what_follows()
+ {
+    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .build_parts(7)
+        .expect("valid settings");
+    let mut io = Io::default();
+    let now = Instant::now();
+    let mut statuses = client.status_changes();
+    // A stream opened and dropped before anything happens counts as none.
+    drop(client.events());
+    client.connect();
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    assert_eq!(client.status(), Status::Connected);
+    let connection = io.live.expect("connected");
+    let acked = r#"{"type":"message_sent","message_id":"m1"}"#;
+    let first = client.send_message("c1", "one");
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    core.text(now, connection, acked);
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    assert_eq!(
+        first.await.expect("acknowledged").message_id.to_string(),
+        "m1"
+    );
+
+    let mut events = client.events();
+    let second = client.send_message("c1", "two");
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    core.text(now, connection, &acked.replace("m1", "m2"));
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    assert_eq!(
+        second.await.expect("acknowledged").message_id.to_string(),
+        "m2"
+    );
+    let states: Vec<String> = events
+        .drain_ready()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::Outgoing { state, .. } => Some(format!("{state:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states.len(), 3, "{states:?}");
+    assert!(states[2].contains("m2"), "{states:?}");
+
+    let seen = statuses.drain_ready();
+    assert_eq!(
+        seen,
+        [Status::Disconnected, Status::Connecting, Status::Connected]
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn disconnect_resolves_once_the_close_is_carried_out() {
     let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
         .token("t")

@@ -18,7 +18,8 @@ use super::tokens::{BoxFuture, TokenError, TokenProvider};
 use crate::auth::AuthToken;
 use crate::dialect::{Command, ConnectRequest, RequestId};
 use crate::engine::{
-    Action, ClientMessageId, CommandError, ConnectionId, Engine, Event, MessageAck, TransportEvent,
+    Action, ClientMessageId, CommandError, ConnectionId, DeliveryError, Engine, Event, MessageAck,
+    TransportEvent,
 };
 
 type Waiter<T> = oneshot::Sender<Result<T, CommandError>>;
@@ -321,14 +322,36 @@ impl ClientCore {
         self.engine.disconnect(now);
     }
 
+    /// Completes the `send_message` future an outgoing message's outcome answers, and batches
+    /// the event for the streams. With no stream open, only status changes are batched (they
+    /// keep the current status), and an outcome moves into its future instead of being
+    /// copied: the copy and the dropped event were 6 % of a pipelined send's samples.
     fn event(&mut self, event: Event) {
-        if let Event::Outgoing { id, state, .. } = &event
-            && let Some(outcome) = state.outcome(*id)
-            && let Some(waiter) = self.messages.remove(id)
-        {
+        let streams = self.shared.has_event_streams();
+        let event = match event {
+            Event::Outgoing { id, state, .. } if !streams => {
+                if let Some(outcome) = state.into_outcome(id) {
+                    self.answer_message(id, outcome);
+                }
+                return;
+            }
+            Event::Outgoing { id, ref state, .. } => {
+                if let Some(outcome) = state.outcome(id) {
+                    self.answer_message(id, outcome);
+                }
+                event
+            }
+            event => event,
+        };
+        if streams || matches!(event, Event::Status(_)) {
+            self.batch.push(event);
+        }
+    }
+
+    fn answer_message(&mut self, id: ClientMessageId, outcome: Result<MessageAck, DeliveryError>) {
+        if let Some(waiter) = self.messages.remove(&id) {
             let _ = waiter.send(outcome.map_err(CommandError::Delivery));
         }
-        self.batch.push(event);
     }
 }
 

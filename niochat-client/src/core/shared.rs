@@ -2,6 +2,7 @@
 //! events and status changes.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::queue::{Queue, Subscription};
@@ -26,6 +27,10 @@ struct State {
 #[derive(Debug)]
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// Whether an event stream may be open, read without the lock by the driver for every
+    /// event: with none, an event is not built into a batch only to be dropped. Set when a
+    /// stream subscribes; cleared when a publish finds every stream dropped.
+    event_streams: AtomicBool,
 }
 
 impl Shared {
@@ -37,6 +42,7 @@ impl Shared {
                 statuses: Vec::new(),
                 closed: false,
             }),
+            event_streams: AtomicBool::new(false),
         }
     }
 
@@ -55,9 +61,18 @@ impl Shared {
         let mut state = self.lock();
         match state.closed {
             true => queue.close(),
-            false => state.events.push(queue),
+            false => {
+                state.events.push(queue);
+                self.event_streams.store(true, Ordering::Release);
+            }
         }
         subscription
+    }
+
+    /// Whether any event stream may still be open (see `event_streams`). Status changes are
+    /// published whatever this says: they keep [`status`](Self::status) current.
+    pub(crate) fn has_event_streams(&self) -> bool {
+        self.event_streams.load(Ordering::Acquire)
     }
 
     pub(crate) fn subscribe_statuses(&self) -> StatusStream {
@@ -100,12 +115,15 @@ impl Shared {
             index += 1;
             queue.publish(events)
         });
+        self.event_streams
+            .store(!state.events.is_empty(), Ordering::Release);
     }
 
     /// The driver is gone: every stream ends after what it holds.
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
+        self.event_streams.store(false, Ordering::Release);
         for queue in state.events.drain(..) {
             queue.close();
         }

@@ -90,11 +90,19 @@ impl MessageState {
     pub fn outcome(&self, id: ClientMessageId) -> Option<Result<MessageAck, DeliveryError>> {
         match self {
             MessageState::Queued | MessageState::Sent => None,
-            MessageState::Acknowledged(ack) => Some(Ok(ack.clone())),
-            MessageState::Failed(error) => Some(Err(error.clone())),
+            state => state.clone().into_outcome(id),
+        }
+    }
+
+    /// [`outcome`](Self::outcome), taking the state rather than copying from it.
+    pub fn into_outcome(self, id: ClientMessageId) -> Option<Result<MessageAck, DeliveryError>> {
+        match self {
+            MessageState::Queued | MessageState::Sent => None,
+            MessageState::Acknowledged(ack) => Some(Ok(ack)),
+            MessageState::Failed(error) => Some(Err(error)),
             MessageState::Held(reason) => Some(Err(DeliveryError::NotDelivered {
                 message: Some(id),
-                reason: *reason,
+                reason,
                 still_queued: true,
             })),
         }
