@@ -105,7 +105,7 @@ impl Room {
         own_user: Option<&Id>,
     ) -> Option<Delivery> {
         let is_new = self.seen.record(&message.id, Some(fingerprint(&message)))?;
-        self.last_seen = Some(message.id.clone());
+        remember(&mut self.last_seen, &message.id);
         if origin == Origin::Live {
             self.gap = None;
         }
@@ -335,7 +335,7 @@ impl Rooms {
     pub(crate) fn own_message(&mut self, conversation: &Id, message_id: &Id) {
         let room = self.room_mut(conversation);
         if room.seen.record(message_id, None).is_some() {
-            room.last_seen = Some(message_id.clone());
+            remember(&mut room.last_seen, message_id);
         }
     }
 
@@ -422,4 +422,13 @@ fn sorted_by_creation(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
         messages.sort_by_key(|message| message.created_at.as_ref().and_then(|at| at.to_utc()));
     }
     messages
+}
+
+/// Sets a conversation's last seen id, reusing the buffer of the one it replaces (this runs
+/// for every message; ids are mostly the same length).
+fn remember(last_seen: &mut Option<Id>, id: &Id) {
+    match last_seen {
+        Some(last) => last.clone_from(id),
+        None => *last_seen = Some(id.clone()),
+    }
 }

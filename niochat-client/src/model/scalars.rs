@@ -15,12 +15,30 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Both forms compare by their text, so `Id::from(7)` equals `Id::from("7")`: servers that send
 /// an id as a number in one frame and as a string in another do not break de-duplication.
-#[derive(Clone, Eq)]
+#[derive(Eq)]
 pub enum Id {
     /// A textual id, such as a uuid.
     Text(String),
     /// A numeric id, as Django and other integer-keyed backends send them.
     Number(i64),
+}
+
+impl Clone for Id {
+    fn clone(&self) -> Self {
+        match self {
+            Id::Text(text) => Id::Text(text.clone()),
+            Id::Number(number) => Id::Number(*number),
+        }
+    }
+
+    /// Reuses a text id's buffer: the engine overwrites each conversation's last seen id
+    /// for every message, which then costs no allocation.
+    fn clone_from(&mut self, source: &Self) {
+        match (self, source) {
+            (Id::Text(text), Id::Text(source)) => text.clone_from(source),
+            (this, source) => *this = source.clone(),
+        }
+    }
 }
 
 impl PartialEq for Id {
@@ -343,6 +361,18 @@ open_string_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_cloned_into_another_of_either_kind_becomes_an_exact_copy() {
+        let kinds = [Id::from("a-long-text-id"), Id::from("b"), Id::Number(-7)];
+        for source in &kinds {
+            for target in &kinds {
+                let mut copy = target.clone();
+                copy.clone_from(source);
+                assert_eq!(format!("{copy:?}"), format!("{source:?}"));
+            }
+        }
+    }
 
     #[test]
     fn ids_accept_strings_and_integers_and_compare_by_text() {
