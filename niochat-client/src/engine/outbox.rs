@@ -123,10 +123,20 @@ impl Outbox {
     }
 
     /// The next message waiting to be written, marked as written.
-    pub(crate) fn write_next(&mut self) -> Option<&Pending> {
-        let pending = self.pending.get(self.written)?;
+    pub(crate) fn write_next(&mut self) -> Option<&mut Pending> {
+        let pending = self.pending.get_mut(self.written)?;
         self.written += 1;
         Some(pending)
+    }
+
+    /// Puts back the text of message `id`, taken out of it to write its frame (rather than
+    /// copied: a copy of every message's text was 3 % of a pipelined send's samples), if the
+    /// message is still queued. It is the last one written.
+    pub(crate) fn give_back(&mut self, id: ClientMessageId, content: String) {
+        let written = self.pending.range_mut(..self.written).rev();
+        if let Some(pending) = written.into_iter().find(|pending| pending.id == id) {
+            pending.content = content;
+        }
     }
 
     /// Takes a message out (acknowledged, rejected or failed).
@@ -206,6 +216,20 @@ mod tests {
             Err(Refused::QueueFull { capacity: 2 })
         );
         assert_eq!(outbox.depth(), 2);
+    }
+
+    #[test]
+    fn a_text_taken_out_to_write_comes_back_unless_the_message_left() {
+        let mut outbox = Outbox::new(10);
+        let first = outbox.push("c".into(), "m1".into()).unwrap();
+        let second = outbox.push("c".into(), "m2".into()).unwrap();
+        let taken = std::mem::take(&mut outbox.write_next().unwrap().content);
+        outbox.give_back(first, taken);
+        let taken = std::mem::take(&mut outbox.write_next().unwrap().content);
+        assert!(outbox.remove(second).is_some());
+        outbox.give_back(second, taken);
+        outbox.connection_lost();
+        assert_eq!(write_all(&mut outbox), ["m1"]);
     }
 
     #[test]

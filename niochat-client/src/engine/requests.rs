@@ -368,16 +368,18 @@ impl Engine {
             let id = pending.id;
             let command = Command::Message {
                 conversation_id: pending.conversation_id.clone(),
-                content: pending.content.clone(),
+                content: std::mem::take(&mut pending.content),
             };
             let written = self.write_frame(now, &command, TicketKind::Message(id), Vec::new());
-            if let (
-                true,
-                Command::Message {
-                    conversation_id, ..
-                },
-            ) = (written, command)
-            {
+            let Command::Message {
+                conversation_id,
+                content,
+            } = command
+            else {
+                unreachable!("built above")
+            };
+            self.outbox.give_back(id, content);
+            if written {
                 self.emit(Event::Outgoing {
                     id,
                     conversation_id,
