@@ -154,6 +154,38 @@ async fn without_an_event_stream_sends_resolve_statuses_change_and_a_later_strea
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn a_future_resolves_at_the_end_of_the_turn_with_its_events_already_in_the_streams() {
+    use futures_util::FutureExt;
+
+    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .build_parts(7)
+        .expect("valid settings");
+    let mut io = Io::default();
+    let now = Instant::now();
+    let mut events = client.events();
+    client.connect();
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    let mut sent = client.send_message("c1", "one");
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    events.drain_ready();
+    let connection = io.live.expect("connected");
+    core.text(
+        now,
+        connection,
+        r#"{"type":"message_sent","message_id":"m1"}"#,
+    );
+    while core.poll_action().is_some() {}
+    assert!((&mut sent).now_or_never().is_none(), "answered mid-turn");
+    core.flush();
+    // Any thread that sees the answer finds the acknowledgement's event in its stream.
+    assert!((&mut sent).now_or_never().is_some_and(|ack| ack.is_ok()));
+    assert!(events.drain_ready().iter().any(|event| matches!(
+        event,
+        Event::Outgoing { state, .. } if format!("{state:?}").contains("m1")
+    )));
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn disconnect_resolves_once_the_close_is_carried_out() {
     let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
         .token("t")

@@ -1,7 +1,7 @@
 //! [`ClientCore`]: the engine plus everything every driver would otherwise write again.
 //!
 //! It owns the engine, completes the futures of client handles (acknowledgements and
-//! answers), fans events out to subscribers in batches, keeps the current status, asks the
+//! answers) and fans events out to subscribers, both in one batch per driver turn, keeps the current status, asks the
 //! application's token provider and matches its answers to attempts. What is left for a
 //! driver is I/O: open, write and close sockets, sleep until [`ClientCore::poll_timeout`],
 //! await the token future, and call [`ClientCore::flush`] once per turn.
@@ -19,7 +19,7 @@ use crate::auth::AuthToken;
 use crate::dialect::{Command, ConnectRequest, RequestId};
 use crate::engine::{
     Action, ClientMessageId, CommandError, ConnectionId, DeliveryError, Engine, Event, MessageAck,
-    TransportEvent,
+    Reply, TransportEvent,
 };
 
 type Waiter<T> = oneshot::Sender<Result<T, CommandError>>;
@@ -91,6 +91,12 @@ impl std::fmt::Debug for DriverAction {
     }
 }
 
+/// A future's answer, waiting for the end of the turn.
+enum Answered {
+    Message(Waiter<MessageAck>, Result<MessageAck, DeliveryError>),
+    Request(CommandReply, Result<Reply, DeliveryError>),
+}
+
 /// The runtime-free client. See the [`core` module](crate::core).
 pub struct ClientCore {
     engine: Engine,
@@ -99,6 +105,8 @@ pub struct ClientCore {
     messages: HashMap<ClientMessageId, Waiter<MessageAck>>,
     requests: HashMap<RequestId, CommandReply>,
     batch: Vec<Event>,
+    /// This turn's answers, handed over at [`flush`](Self::flush) with its events.
+    answers: Vec<Answered>,
     after_engine: VecDeque<DriverAction>,
     now: Instant,
 }
@@ -125,6 +133,7 @@ impl ClientCore {
             messages: HashMap::new(),
             requests: HashMap::new(),
             batch: Vec::new(),
+            answers: Vec::new(),
             after_engine: VecDeque::new(),
             now: Instant::now(),
         }
@@ -300,7 +309,7 @@ impl ClientCore {
                 Action::Emit(event) => self.event(event),
                 Action::Complete { request, outcome } => {
                     if let Some(waiter) = self.requests.remove(&request) {
-                        waiter.send(outcome.map_err(CommandError::Delivery));
+                        self.answers.push(Answered::Request(waiter, outcome));
                     }
                 }
             }
@@ -308,10 +317,27 @@ impl ClientCore {
         self.after_engine.pop_front()
     }
 
-    /// Publishes this turn's events to every subscriber: one wake-up each per turn. Call it
-    /// once the actions are carried out, before waiting again.
+    /// Publishes this turn's events to every subscriber (one wake-up each per turn), then
+    /// resolves the futures this turn answered. Call it once the actions are carried out,
+    /// before waiting again.
+    ///
+    /// Answers wait for the end of the turn so that an application awaiting many of them
+    /// wakes once for all, after the turn's frames are written, instead of once per answer
+    /// while the driver is still at work (a thread wake-up per acknowledgement, and the
+    /// biggest single cost of pipelined sends). A future resolves after its events are in
+    /// the streams.
     pub fn flush(&mut self) {
         self.shared.publish(std::mem::take(&mut self.batch));
+        for answered in self.answers.drain(..) {
+            match answered {
+                Answered::Message(waiter, outcome) => {
+                    let _ = waiter.send(outcome.map_err(CommandError::Delivery));
+                }
+                Answered::Request(waiter, outcome) => {
+                    waiter.send(outcome.map_err(CommandError::Delivery))
+                }
+            }
+        }
     }
 
     /// The last handle is gone: disconnect. Carry out the actions that follow, then drop the
@@ -350,7 +376,7 @@ impl ClientCore {
 
     fn answer_message(&mut self, id: ClientMessageId, outcome: Result<MessageAck, DeliveryError>) {
         if let Some(waiter) = self.messages.remove(&id) {
-            let _ = waiter.send(outcome.map_err(CommandError::Delivery));
+            self.answers.push(Answered::Message(waiter, outcome));
         }
     }
 }
