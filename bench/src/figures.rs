@@ -184,19 +184,29 @@ async fn reconnect_and_flush(server: &mut BenchServer, sizes: Sizes) -> Row {
     row
 }
 
+/// The window a profiled pipelined figure runs with.
+fn window_of(figure: &str) -> usize {
+    match figure.ends_with("-10000") {
+        true => 10_000,
+        false => 100,
+    }
+}
+
 /// The SDK side of one figure, three times, for a profiler.
 pub async fn profile(server: &BenchServer, figure: &str, sizes: Sizes) {
     for _ in 0..3 {
         match figure {
-            "pipelined" => {
-                let (client, _) = sdk::connected(sdk::builder(&server.url("echo"), 100)).await;
-                sdk::pipelined(&client, sizes.pipelined, 100).await;
+            // `pipelined-10000`: with the queue cap (and window) of the second pipelined row.
+            "pipelined" | "pipelined-10000" => {
+                let window = window_of(figure);
+                let (client, _) = sdk::connected(sdk::builder(&server.url("echo"), window)).await;
+                sdk::pipelined(&client, sizes.pipelined, window).await;
                 client.disconnect().await;
             }
             // The reference's side, to compare system calls and samples with the SDK's.
-            "raw-pipelined" => {
+            "raw-pipelined" | "raw-pipelined-10000" => {
                 let mut client = Raw::connect(&server.url("echo")).await;
-                client.pipelined(sizes.pipelined, 100).await;
+                client.pipelined(sizes.pipelined, window_of(figure)).await;
                 client.close().await;
             }
             "raw-receive" => {
