@@ -6,10 +6,11 @@
 //! driver is I/O: open, write and close sockets, sleep until [`ClientCore::poll_timeout`],
 //! await the token future, and call [`ClientCore::flush`] once per turn.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use futures_channel::oneshot;
+use rustc_hash::FxHashMap;
 use web_time::Instant;
 
 use super::command::{ClientCommand, CommandReply, MessageReply, Request};
@@ -102,8 +103,9 @@ pub struct ClientCore {
     engine: Engine,
     tokens: Option<Arc<dyn TokenProvider>>,
     shared: Arc<Shared>,
-    messages: HashMap<ClientMessageId, Waiter<MessageAck>>,
-    requests: HashMap<RequestId, CommandReply>,
+    /// Keyed by the ids the engine hands out, looked up for every message: Fx, not SipHash.
+    messages: FxHashMap<ClientMessageId, Waiter<MessageAck>>,
+    requests: FxHashMap<RequestId, CommandReply>,
     batch: Vec<Event>,
     /// This turn's answers, handed over at [`flush`](Self::flush) with its events.
     answers: Vec<Answered>,
@@ -130,8 +132,8 @@ impl ClientCore {
             engine,
             tokens,
             shared,
-            messages: HashMap::new(),
-            requests: HashMap::new(),
+            messages: FxHashMap::default(),
+            requests: FxHashMap::default(),
             batch: Vec::new(),
             answers: Vec::new(),
             after_engine: VecDeque::new(),

@@ -16,7 +16,9 @@
 
 mod seen;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use web_time::{Duration, Instant};
 
@@ -177,7 +179,9 @@ impl Room {
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
     rooms: Vec<Room>,
-    index: HashMap<Id, usize>,
+    /// Looked up for every message sent and received: Fx rather than SipHash, as for the
+    /// seen ids (the keys are the server's conversation ids).
+    index: FxHashMap<Id, usize>,
 }
 
 impl Rooms {

@@ -55,7 +55,19 @@ impl std::hash::Hash for Id {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         match self {
             Id::Text(text) => text.hash(state),
-            Id::Number(number) => number.to_string().hash(state),
+            // Hashed as its text, as equality compares, written on the stack: numeric ids
+            // (Django backends) are hashed for every message.
+            Id::Number(number) => {
+                use std::io::Write as _;
+                // 20 bytes hold every i64 (`-9223372036854775808`).
+                let mut digits = [0u8; 20];
+                let mut cursor = std::io::Cursor::new(&mut digits[..]);
+                let _ = write!(cursor, "{number}");
+                let len = cursor.position() as usize;
+                std::str::from_utf8(&digits[..len])
+                    .unwrap_or_default()
+                    .hash(state);
+            }
         }
     }
 }
@@ -361,6 +373,18 @@ open_string_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_id_hashes_as_its_text_so_equal_ids_hash_equal() {
+        use std::hash::BuildHasher;
+        let hasher = std::collections::hash_map::RandomState::new();
+        for number in [0, 7, -1, 42_000, i64::MAX, i64::MIN] {
+            assert_eq!(
+                hasher.hash_one(Id::Number(number)),
+                hasher.hash_one(Id::Text(number.to_string()))
+            );
+        }
+    }
 
     #[test]
     fn an_id_cloned_into_another_of_either_kind_becomes_an_exact_copy() {
