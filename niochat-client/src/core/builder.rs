@@ -1,12 +1,13 @@
 //! [`ClientBuilder`]: every setting, checked before anything runs.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use futures_channel::mpsc;
 use web_time::Duration;
 
 use super::client::Client;
 use super::driver_core::ClientCore;
+use super::queue::Subscription;
 use super::shared::Shared;
 use super::tokens::TokenProvider;
 use crate::auth::AuthToken;
@@ -199,7 +200,7 @@ impl ClientBuilder {
             engine.restore_outbox(store)?;
         }
         let shared = Arc::new(Shared::new());
-        let (commands, inbox) = mpsc::unbounded();
+        let (inbox, commands) = Subscription::new(VecDeque::new());
         let client = Client::new(commands, shared.clone(), backend, capabilities);
         let core = ClientCore::new(engine, self.tokens, shared);
         Ok((client, core, CommandInbox(inbox)))
@@ -221,9 +222,10 @@ impl ClientBuilder {
 }
 
 /// The commands of a client's handles, for its driver: a stream that ends when the last
-/// handle is dropped.
+/// handle is dropped. Dropping it drops every command waiting in it: their futures resolve
+/// with `Closed`.
 #[derive(Debug)]
-pub struct CommandInbox(pub(crate) mpsc::UnboundedReceiver<super::ClientCommand>);
+pub struct CommandInbox(pub(crate) Subscription<super::ClientCommand>);
 
 impl futures_core::Stream for CommandInbox {
     type Item = super::ClientCommand;
@@ -240,6 +242,6 @@ impl CommandInbox {
     /// A command already waiting, without waiting (`None` when none is, or every handle is
     /// gone: the stream says which).
     pub fn try_next(&mut self) -> Option<super::ClientCommand> {
-        self.0.try_recv().ok()
+        self.0.try_next()
     }
 }

@@ -3,21 +3,29 @@
 
 use std::sync::Arc;
 
-use futures_channel::{mpsc, oneshot};
+use futures_channel::oneshot;
 use web_time::Duration;
 
 use super::answer::Answer;
 use super::command::{ClientCommand, CommandReply, MessageReply, Request};
+use super::queue::Queue;
 use super::shared::{EventStream, Shared, StatusStream};
 use crate::dialect::{Capabilities, Command};
 use crate::engine::{ClientMessageId, CommandError, MessageAck, Metrics, Refused, Reply, Status};
 use crate::model::{Id, PresenceStatus};
 
 struct Inner {
-    commands: mpsc::UnboundedSender<ClientCommand>,
+    commands: Arc<Queue<ClientCommand>>,
     shared: Arc<Shared>,
     backend: &'static str,
     capabilities: Capabilities,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the driver's inbox ends, and the driver shuts down.
+    fn drop(&mut self) {
+        self.commands.close();
+    }
 }
 
 /// A handle to a chat connection. Clone it freely; the connection closes when the last
@@ -46,7 +54,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     pub(crate) fn new(
-        commands: mpsc::UnboundedSender<ClientCommand>,
+        commands: Arc<Queue<ClientCommand>>,
         shared: Arc<Shared>,
         backend: &'static str,
         capabilities: Capabilities,
@@ -261,6 +269,6 @@ impl Client {
 
     fn send(&self, request: Request) {
         // Fails only once the driver is gone; every reply channel then resolves as `Closed`.
-        let _ = self.inner.commands.unbounded_send(ClientCommand(request));
+        let _ = self.inner.commands.push(ClientCommand(request));
     }
 }

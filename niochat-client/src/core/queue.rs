@@ -5,6 +5,10 @@
 //! lock and its task is woken once, not once per event. Nothing is ever dropped for a slow
 //! reader; a subscriber that never reads grows its queue, so read what you subscribe to.
 //!
+//! The same queue carries the client handles' commands to the driver, one at a time
+//! ([`Queue::push`]): a command then costs no allocation of its own, where `mpsc` allocated
+//! a node for each.
+//!
 //! Hand-written rather than `futures-channel`'s `mpsc`: that channel wakes its receiver on
 //! every send and has no way to push a batch under one lock.
 
@@ -62,6 +66,22 @@ impl<T> Queue<T> {
             true => state.items = VecDeque::from(batch),
             false => state.items.extend(batch),
         }
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
+    }
+
+    /// Appends one item, waking the reader if it waits. False when the subscription is gone
+    /// (the item is dropped).
+    pub(crate) fn push(&self, item: T) -> bool {
+        let mut state = self.lock();
+        if state.dropped {
+            return false;
+        }
+        state.items.push_back(item);
         let waker = state.waker.take();
         drop(state);
         if let Some(waker) = waker {
@@ -201,5 +221,29 @@ mod tests {
         let (subscription, queue) = Subscription::<u8>::new(VecDeque::new());
         drop(subscription);
         assert!(!queue.publish(vec![1]));
+        assert!(!queue.push(2));
+    }
+
+    #[test]
+    fn pushed_items_arrive_in_order_and_wake_a_waiting_reader_once() {
+        let (mut subscription, queue) = Subscription::new(VecDeque::new());
+        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut context = Context::from_waker(&waker);
+        assert_eq!(
+            Pin::new(&mut subscription).poll_next(&mut context),
+            Poll::Pending
+        );
+        for item in 1..=3 {
+            assert!(queue.push(item));
+        }
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(subscription.try_next(), Some(1));
+        queue.close();
+        assert_eq!(subscription.drain_ready(), vec![2, 3]);
+        assert_eq!(
+            Pin::new(&mut subscription).poll_next(&mut context),
+            Poll::Ready(None)
+        );
     }
 }
