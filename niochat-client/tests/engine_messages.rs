@@ -171,6 +171,41 @@ fn the_outgoing_limit_is_exact_for_the_written_frame_however_its_text_escapes() 
 }
 
 #[test]
+fn without_progress_reports_only_outcomes_are_emitted_and_the_frames_are_the_same() {
+    let mut harness = Harness::connected(config());
+    harness.engine.report_progress(false);
+    let first = harness.send("c1", "one");
+    harness.receive(ack("s1"));
+    let states = harness.states_of(first);
+    assert_eq!(states.len(), 1, "{states:?}");
+    assert_eq!(acknowledged_as(states.first()), Some("s1".to_owned()));
+    // Lost before its acknowledgement: written again, on the same conversation, silently.
+    let second = harness.send("c2", "two");
+    harness.drop_connection();
+    harness.until_open_requested();
+    harness.accept();
+    let frames = harness.sent_of("message");
+    let [.., again] = &frames[..] else {
+        panic!("{frames:?}")
+    };
+    assert_eq!(
+        (&again["conversation_id"], &again["content"]),
+        (&json!("c2"), &json!("two"))
+    );
+    harness.receive(ack("s2"));
+    let states = harness.states_of(second);
+    assert_eq!(states.len(), 1, "{states:?}");
+    assert_eq!(acknowledged_as(states.first()), Some("s2".to_owned()));
+    // Reported again once asked for.
+    harness.engine.report_progress(true);
+    let third = harness.send("c1", "three");
+    assert_eq!(
+        harness.states_of(third),
+        [MessageState::Queued, MessageState::Sent]
+    );
+}
+
+#[test]
 fn after_giving_up_being_refused_or_disconnecting_nothing_waits_forever() {
     for stop in ["gave_up", "unauthorized", "disconnected"] {
         let mut config = config();

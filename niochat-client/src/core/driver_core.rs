@@ -148,7 +148,7 @@ impl ClientCore {
 
     /// A client handle's request.
     pub fn command(&mut self, now: Instant, command: ClientCommand) {
-        self.now = now;
+        self.enter(now);
         let engine = &mut self.engine;
         match command.0 {
             Request::Connect => engine.connect(now),
@@ -223,21 +223,21 @@ impl ClientCore {
         connection: ConnectionId,
         token: Result<AuthToken, TokenError>,
     ) {
-        self.now = now;
+        self.enter(now);
         let token = token.map(Some).map_err(|error| error.0);
         self.engine.handle_token(now, connection, token);
     }
 
     /// Something happened on `connection`.
     pub fn transport(&mut self, now: Instant, connection: ConnectionId, event: TransportEvent) {
-        self.now = now;
+        self.enter(now);
         self.engine.handle_transport(now, connection, event);
     }
 
     /// What the platform says of the network (a browser's `online`/`offline`, a phone's
     /// connectivity): see [`Engine::network_lost`] and [`Engine::network_available`].
     pub fn network(&mut self, now: Instant, available: bool) {
-        self.now = now;
+        self.enter(now);
         match available {
             true => self.engine.network_available(now),
             false => self.engine.network_lost(now),
@@ -247,19 +247,19 @@ impl ClientCore {
     /// The app goes away for a while (a page into the back/forward cache, an app in the
     /// background): see [`Engine::suspend`]. [`network`](Self::network)`(now, true)` resumes.
     pub fn suspend(&mut self, now: Instant) {
-        self.now = now;
+        self.enter(now);
         self.engine.suspend(now);
     }
 
     /// A text frame on `connection`, without copying it out of the driver's buffer.
     pub fn text(&mut self, now: Instant, connection: ConnectionId, text: &str) {
-        self.now = now;
+        self.enter(now);
         self.engine.handle_text(now, connection, text);
     }
 
     /// A timer is due.
     pub fn timeout(&mut self, now: Instant) {
-        self.now = now;
+        self.enter(now);
         self.engine.handle_timeout(now);
     }
 
@@ -346,8 +346,15 @@ impl ClientCore {
     /// core; its streams end and waiting futures resolve with `Closed`.
     pub fn shutdown(&mut self, now: Instant) {
         tracing::debug!("last client handle dropped: shutting down");
-        self.now = now;
+        self.enter(now);
         self.engine.disconnect(now);
+    }
+
+    /// What every entry point does first: keep the time, and tell the engine whether anyone
+    /// reads the steps of outgoing messages (an event stream is open).
+    fn enter(&mut self, now: Instant) {
+        self.now = now;
+        self.engine.report_progress(self.shared.has_event_streams());
     }
 
     /// Completes the `send_message` future an outgoing message's outcome answers, and batches

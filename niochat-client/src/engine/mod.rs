@@ -157,6 +157,9 @@ pub struct Engine {
     membership_refresh_at: Option<Instant>,
     recorder: metrics::Recorder,
     actions: VecDeque<Action>,
+    /// Whether to emit the `Queued` and `Sent` steps of outgoing messages (see
+    /// [`Engine::report_progress`]).
+    progress_events: bool,
     /// Scratch space for what a dialect makes of one frame.
     inbound: Vec<crate::dialect::Inbound>,
 }
@@ -205,6 +208,7 @@ impl Engine {
             membership_refresh_at: None,
             recorder: metrics::Recorder::default(),
             actions: VecDeque::new(),
+            progress_events: true,
             inbound: Vec::new(),
         })
     }
@@ -240,6 +244,14 @@ impl Engine {
             self.emit(Event::StorageFailed(error));
         }
         self.actions.pop_front()
+    }
+
+    /// Whether to emit [`Event::Outgoing`] for the `Queued` and `Sent` steps of outgoing
+    /// messages (on by default). Their outcomes (`Acknowledged`, `Failed`, `Held`) are
+    /// always emitted. A client with no event stream open turns the steps off: no one would
+    /// read them, and building them copied every message's conversation id twice.
+    pub fn report_progress(&mut self, on: bool) {
+        self.progress_events = on;
     }
 
     /// Keeps the outbox in `store` from now on, after queueing the messages it holds (each

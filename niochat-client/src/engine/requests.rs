@@ -39,7 +39,8 @@ impl Engine {
             });
         }
         let content = content.into();
-        if content.trim().is_empty() {
+        // As `trim().is_empty()`, reading only up to the first visible character.
+        if content.chars().all(char::is_whitespace) {
             return Err(Refused::Empty);
         }
         let command = Command::Message {
@@ -54,15 +55,23 @@ impl Engine {
         else {
             unreachable!("built above")
         };
-        let id = self.outbox.push(conversation_id.clone(), content)?;
-        self.emit(Event::Outgoing {
-            id,
-            conversation_id: conversation_id.clone(),
-            state: MessageState::Queued,
-        });
+        let stopped = match self.is_ready() {
+            true => None,
+            false => self.stop_reason(),
+        };
+        // Only the events below name the conversation again: copied only for them.
+        let named = (self.progress_events || stopped.is_some()).then(|| conversation_id.clone());
+        let id = self.outbox.push(conversation_id, content)?;
+        if let (true, Some(conversation_id)) = (self.progress_events, &named) {
+            self.emit(Event::Outgoing {
+                id,
+                conversation_id: conversation_id.clone(),
+                state: MessageState::Queued,
+            });
+        }
         if self.is_ready() {
             self.write_queued(now);
-        } else if let Some(reason) = self.stop_reason() {
+        } else if let (Some(reason), Some(conversation_id)) = (stopped, named) {
             let state = match self.config.keep_queue_when_stopped {
                 true => MessageState::Held(reason),
                 false => {
@@ -367,7 +376,7 @@ impl Engine {
         while let Some(pending) = self.outbox.write_next() {
             let id = pending.id;
             let command = Command::Message {
-                conversation_id: pending.conversation_id.clone(),
+                conversation_id: std::mem::replace(&mut pending.conversation_id, Id::Number(0)),
                 content: std::mem::take(&mut pending.content),
             };
             let written = self.write_frame(now, &command, TicketKind::Message(id), Vec::new());
@@ -378,8 +387,9 @@ impl Engine {
             else {
                 unreachable!("built above")
             };
-            self.outbox.give_back(id, content);
-            if written {
+            let sent = (written && self.progress_events).then(|| conversation_id.clone());
+            self.outbox.give_back(id, conversation_id, content);
+            if let Some(conversation_id) = sent {
                 self.emit(Event::Outgoing {
                     id,
                     conversation_id,

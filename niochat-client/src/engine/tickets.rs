@@ -187,11 +187,13 @@ impl Engine {
                     let conversation_id = pending.conversation_id.clone();
                     let content = pending.content.clone();
                     self.rooms.resent(&conversation_id, &content, id);
-                    self.emit(Event::Outgoing {
-                        id,
-                        conversation_id,
-                        state: MessageState::Queued,
-                    });
+                    if self.progress_events {
+                        self.emit(Event::Outgoing {
+                            id,
+                            conversation_id,
+                            state: MessageState::Queued,
+                        });
+                    }
                 }
             }
             TicketKind::Join(conversation) => {
