@@ -154,16 +154,22 @@ impl Io {
                 return;
             };
             let connection = *connection;
-            if let Some(Ok(Message::Text(text))) = &read {
-                core.text(now, connection, text.as_str());
-            } else if let Some(event) = self.transport.read_event(read) {
-                if matches!(
-                    event,
-                    TransportEvent::Closed { .. } | TransportEvent::Failed(_)
-                ) {
-                    self.live = None;
+            // Each frame is dropped before the next is read: its text is a view of
+            // tungstenite's read buffer, which can only be reused in place once no frame
+            // holds it (else every read allocated a new buffer: 3.5 % of receiving).
+            match read {
+                Some(Ok(Message::Text(text))) => core.text(now, connection, text.as_str()),
+                read => {
+                    if let Some(event) = self.transport.read_event(read) {
+                        if matches!(
+                            event,
+                            TransportEvent::Closed { .. } | TransportEvent::Failed(_)
+                        ) {
+                            self.live = None;
+                        }
+                        core.transport(now, connection, event);
+                    }
                 }
-                core.transport(now, connection, event);
             }
             taken += 1;
             if taken < BURST
