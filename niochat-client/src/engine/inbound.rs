@@ -91,7 +91,10 @@ impl Engine {
             ChatEvent::Message(message) => {
                 // Borrowed field by field: a copy of the user id per message was 2 % of
                 // receiving.
-                let own_user = self.session.as_ref().and_then(|session| session.user_id.as_ref());
+                let own_user = self
+                    .session
+                    .as_ref()
+                    .and_then(|session| session.user_id.as_ref());
                 if let Some(delivery) = self.rooms.message(message, own_user) {
                     self.deliver(delivery);
                 }
