@@ -21,7 +21,7 @@ struct Io {
 /// Carries out the core's actions as a driver would: tokens are awaited, sockets open at
 /// once and the server greets.
 async fn turn(core: &mut ClientCore, inbox: &mut CommandInbox, io: &mut Io, now: Instant) {
-    while let Some(command) = inbox.try_next() {
+    for command in inbox.drain_ready() {
         core.command(now, command);
     }
     while let Some(action) = core.poll_action() {

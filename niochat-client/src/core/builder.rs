@@ -244,4 +244,10 @@ impl CommandInbox {
     pub fn try_next(&mut self) -> Option<super::ClientCommand> {
         self.0.try_next()
     }
+
+    /// Every command waiting, oldest first, taken in one lock (a lock per command was 2.5 %
+    /// of a pipelined send's samples).
+    pub fn drain_ready(&mut self) -> Vec<super::ClientCommand> {
+        self.0.drain_ready()
+    }
 }

@@ -60,7 +60,7 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
                 Some(command) => {
                     let now = Instant::now();
                     core.command(now, command);
-                    while let Some(command) = inbox.try_next() {
+                    for command in inbox.drain_ready() {
                         core.command(now, command);
                     }
                 }

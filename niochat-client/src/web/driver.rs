@@ -75,7 +75,7 @@ pub(super) async fn run(core: ClientCore, mut inbox: CommandInbox) {
             Next::Command(Some(command)) => {
                 let now = Instant::now();
                 driver.core.command(now, command);
-                while let Some(command) = inbox.try_next() {
+                for command in inbox.drain_ready() {
                     driver.core.command(now, command);
                 }
             }
