@@ -4,13 +4,15 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use niochat_client::dialect::pytake::PyTakeEvent;
 use niochat_client::dialect::{BackendEvent, CommandKind};
 use niochat_client::engine::Reply;
 use niochat_client::{
-    Backend, ConnectionErrorKind, DeliveryError, Event, Id, PresenceStatus, Refused, Status,
+    Backend, ConnectionErrorKind, DeliveryError, Event, Id, MemoryOutboxStore, MessageState,
+    OutboxStore, PresenceStatus, Refused, Status, StoredMessage,
 };
 use support::{Harness, SECOND, config};
 
@@ -422,4 +424,36 @@ mod conectcrm {
             Event::Backend(BackendEvent::ConectCrm(ConectCrmEvent::Connected { .. }))
         )));
     }
+}
+
+#[test]
+fn a_restored_message_this_backend_cannot_send_fails_naming_its_conversation() {
+    // Queued by a client of a backend with chat messages, restored into PyTake's.
+    let store = MemoryOutboxStore::new();
+    store
+        .save(&StoredMessage::new(7, "c1", "hello"))
+        .expect("saved");
+    let mut harness = pytake();
+    harness
+        .engine
+        .restore_outbox(Arc::new(store.clone()))
+        .expect("restored");
+    harness.engine.connect(harness.now);
+    harness.pump();
+    harness.accept();
+    let failed: Vec<_> = harness
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Outgoing {
+                conversation_id,
+                state: MessageState::Failed(DeliveryError::Rejected(_)),
+                ..
+            } => Some(conversation_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [Id::from("c1")], "{:?}", harness.events);
+    assert!(store.is_empty(), "a failed message leaves the store");
+    assert_eq!(harness.engine.metrics(harness.now).queue_depth, 0);
 }

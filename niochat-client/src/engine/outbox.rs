@@ -133,8 +133,8 @@ impl Outbox {
     /// frame (rather than copied: copies of them were 3 % of a pipelined send's samples), if
     /// the message is still queued. It is the last one written.
     pub(crate) fn give_back(&mut self, id: ClientMessageId, conversation_id: Id, content: String) {
-        let written = self.pending.range_mut(..self.written).rev();
-        if let Some(pending) = written.into_iter().find(|pending| pending.id == id) {
+        let mut written = self.pending.range_mut(..self.written).rev();
+        if let Some(pending) = written.find(|pending| pending.id == id) {
             pending.conversation_id = conversation_id;
             pending.content = content;
         }
@@ -224,11 +224,15 @@ mod tests {
         let mut outbox = Outbox::new(10);
         let first = outbox.push("c".into(), "m1".into()).unwrap();
         let second = outbox.push("c".into(), "m2".into()).unwrap();
-        let taken = std::mem::take(&mut outbox.write_next().unwrap().content);
-        outbox.give_back(first, "c".into(), taken);
-        let taken = std::mem::take(&mut outbox.write_next().unwrap().content);
+        let lend = |pending: &mut Pending| {
+            let conversation = std::mem::replace(&mut pending.conversation_id, Id::Number(0));
+            (conversation, std::mem::take(&mut pending.content))
+        };
+        let (conversation, text) = lend(outbox.write_next().unwrap());
+        outbox.give_back(first, conversation, text);
+        let (conversation, text) = lend(outbox.write_next().unwrap());
         assert!(outbox.remove(second).is_some());
-        outbox.give_back(second, "c".into(), taken);
+        outbox.give_back(second, conversation, text);
         outbox.connection_lost();
         assert_eq!(write_all(&mut outbox), ["m1"]);
         assert_eq!(outbox.get(first).unwrap().conversation_id, Id::from("c"));

@@ -308,7 +308,8 @@ impl Engine {
     }
 
     /// Writes `command` on the ready connection as a ticket of the ledger (or, on a backend
-    /// that does not answer, completes its waiters at once).
+    /// that does not answer, completes its waiters at once). Not for chat messages:
+    /// [`write_queued`](Self::write_queued) writes those.
     pub(super) fn write(
         &mut self,
         now: Instant,
@@ -316,19 +317,21 @@ impl Engine {
         kind: TicketKind,
         waiters: Vec<RequestId>,
     ) {
-        self.write_frame(now, &command, kind, waiters);
+        // A refusal has answered the waiters already.
+        let _ = self.write_frame(now, &command, kind, waiters);
     }
 
-    /// [`write`](Self::write), saying whether anything was written.
+    /// [`write`](Self::write), saying whether anything was written, or why the dialect
+    /// refused the command (its waiters are then answered with that).
     fn write_frame(
         &mut self,
         now: Instant,
         command: &Command,
         kind: TicketKind,
         waiters: Vec<RequestId>,
-    ) -> bool {
+    ) -> Result<bool, DeliveryError> {
         let super::Phase::Ready { connection, .. } = self.phase else {
-            return false;
+            return Ok(false);
         };
         let request = self.new_request();
         let (encoded, answered) = match self.dialect.as_mut() {
@@ -336,23 +339,21 @@ impl Engine {
                 dialect.encode(request, command),
                 dialect.expects_answer(command),
             ),
-            None => return false,
+            None => return Ok(false),
         };
         let text = match encoded {
             Ok(text) => text,
             Err(unsupported) => {
-                // Checked before the command was taken; a dialect that disagrees with its own
-                // capabilities still resolves the wait instead of hanging it.
-                tracing::error!(%unsupported, "dialect refused a command its capabilities list");
+                // Checked before the command was taken (a restored outbox is not: see
+                // `write_queued`); a dialect that refuses still resolves the wait instead of
+                // hanging it.
+                tracing::error!(%unsupported, "dialect refused a command");
                 let refused = DeliveryError::Rejected(crate::dialect::Rejection {
                     code: None,
                     message: unsupported.to_string(),
                 });
-                if let TicketKind::Message(id) = kind {
-                    self.fail_message(id, refused.clone());
-                }
-                self.complete_all(waiters, Err(refused));
-                return false;
+                self.complete_all(waiters, Err(refused.clone()));
+                return Err(refused);
             }
         };
         self.actions.push_back(Action::Send { connection, text });
@@ -368,7 +369,7 @@ impl Engine {
             // Nothing will answer it: written is done.
             _ => self.complete_all(waiters, Ok(Reply::Done)),
         }
-        true
+        Ok(true)
     }
 
     /// Writes every queued message, oldest first.
@@ -387,14 +388,19 @@ impl Engine {
             else {
                 unreachable!("built above")
             };
-            let sent = (written && self.progress_events).then(|| conversation_id.clone());
+            let sent =
+                (written == Ok(true) && self.progress_events).then(|| conversation_id.clone());
+            // Given back before a refusal fails the message, so that its event names it.
             self.outbox.give_back(id, conversation_id, content);
-            if let Some(conversation_id) = sent {
-                self.emit(Event::Outgoing {
+            match (written, sent) {
+                // A message restored from a store into a backend without chat messages.
+                (Err(refused), _) => self.fail_message(id, refused),
+                (Ok(_), Some(conversation_id)) => self.emit(Event::Outgoing {
                     id,
                     conversation_id,
                     state: MessageState::Sent,
-                });
+                }),
+                (Ok(_), None) => {}
             }
         }
     }
