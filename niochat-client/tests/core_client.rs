@@ -155,8 +155,12 @@ async fn without_an_event_stream_sends_resolve_statuses_change_and_a_later_strea
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_future_resolves_at_the_end_of_the_turn_with_its_events_already_in_the_streams() {
-    use futures_util::FutureExt;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
 
+    let poll = |sent: &mut niochat_client::Answer<_>| {
+        std::pin::Pin::new(sent).poll(&mut Context::from_waker(Waker::noop()))
+    };
     let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
         .build_parts(7)
         .expect("valid settings");
@@ -175,14 +179,49 @@ async fn a_future_resolves_at_the_end_of_the_turn_with_its_events_already_in_the
         r#"{"type":"message_sent","message_id":"m1"}"#,
     );
     while core.poll_action().is_some() {}
-    assert!((&mut sent).now_or_never().is_none(), "answered mid-turn");
+    assert!(poll(&mut sent).is_pending(), "answered mid-turn");
     core.flush();
     // Any thread that sees the answer finds the acknowledgement's event in its stream.
-    assert!((&mut sent).now_or_never().is_some_and(|ack| ack.is_ok()));
+    assert!(matches!(poll(&mut sent), Poll::Ready(Ok(_))));
     assert!(events.drain_ready().iter().any(|event| matches!(
         event,
         Event::Outgoing { state, .. } if format!("{state:?}").contains("m1")
     )));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn what_a_disconnect_answers_is_resolved_before_the_driver_reports_it_closed() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+
+    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .build_parts(7)
+        .expect("valid settings");
+    let mut io = Io::default();
+    let now = Instant::now();
+    client.connect();
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    let mut ping = client.ping();
+    turn(&mut core, &mut inbox, &mut io, now).await;
+    let closer = client.clone();
+    let closed = tokio::spawn(async move { closer.disconnect().await });
+    settle().await;
+    for command in inbox.drain_ready() {
+        core.command(now, command);
+    }
+    let mut notified = false;
+    while let Some(action) = core.poll_action() {
+        if let DriverAction::NotifyWhenClosed(done) = action {
+            // A driver may wait for the close handshake here, before its `flush`.
+            let answered = std::pin::Pin::new(&mut ping)
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_ready();
+            assert!(answered, "the ping waits behind the close");
+            notified = done.send(()).is_ok();
+        }
+    }
+    assert!(notified);
+    closed.await.expect("disconnect resolves");
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -1,10 +1,11 @@
 //! [`ClientCore`]: the engine plus everything every driver would otherwise write again.
 //!
 //! It owns the engine, completes the futures of client handles (acknowledgements and
-//! answers) and fans events out to subscribers, both in one batch per driver turn, keeps the current status, asks the
-//! application's token provider and matches its answers to attempts. What is left for a
-//! driver is I/O: open, write and close sockets, sleep until [`ClientCore::poll_timeout`],
-//! await the token future, and call [`ClientCore::flush`] once per turn.
+//! answers) and fans events out to subscribers, both in one batch per driver turn, keeps the
+//! current status, asks the application's token provider and matches its answers to
+//! attempts. What is left for a driver is I/O: open, write and close sockets, sleep until
+//! [`ClientCore::poll_timeout`], await the token future, and call [`ClientCore::flush`] once
+//! per turn (futures resolve there, not before).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -316,7 +317,13 @@ impl ClientCore {
                 }
             }
         }
-        self.after_engine.pop_front()
+        let next = self.after_engine.pop_front();
+        if let Some(DriverAction::NotifyWhenClosed(_)) = next {
+            // `disconnect()` resolves after every future this turn answered (a driver may
+            // wait for the close handshake before it gets to `flush`).
+            self.flush();
+        }
+        next
     }
 
     /// Publishes this turn's events to every subscriber (one wake-up each per turn), then

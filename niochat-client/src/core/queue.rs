@@ -6,8 +6,8 @@
 //! reader; a subscriber that never reads grows its queue, so read what you subscribe to.
 //!
 //! The same queue carries the client handles' commands to the driver, one at a time
-//! ([`Queue::push`]): a command then costs no allocation of its own, where `mpsc` allocated
-//! a node for each.
+//! ([`Queue::push`]), which the driver takes a turn's worth at a time: one buffer per turn,
+//! where `mpsc` allocated a node for each command.
 //!
 //! Hand-written rather than `futures-channel`'s `mpsc`: that channel wakes its receiver on
 //! every send and has no way to push a batch under one lock.
@@ -161,7 +161,11 @@ impl<T> Drop for Subscription<T> {
     fn drop(&mut self) {
         let mut state = self.queue.lock();
         state.dropped = true;
-        state.items.clear();
+        let items = std::mem::take(&mut state.items);
+        drop(state);
+        // Dropped outside the lock: a dropped command resolves its future, which wakes a
+        // task, which could push to this queue.
+        drop(items);
     }
 }
 
