@@ -241,7 +241,10 @@ impl Client {
     }
 
     /// A new stream of every event from now on. Each stream gets every event, in batches per
-    /// burst; none is dropped for a slow reader (streams are unbounded: read them).
+    /// burst; none is dropped for a slow reader (streams are unbounded: read them). "From now
+    /// on" is from the driver's next turn: while no stream is open the client does not build
+    /// events, so one opened while the driver is at work may start with a message's
+    /// `Acknowledged` without its `Queued` and `Sent`.
     pub fn events(&self) -> EventStream {
         self.inner.shared.subscribe_events()
     }

@@ -74,8 +74,8 @@ pub enum BackendCommand {
 }
 
 impl Command {
-    /// How many bytes its own texts (ids, content, status) take, or `None` for a backend's
-    /// own command, whose payload is free-form. With
+    /// At most how many bytes its own texts (ids, content, status) take (a number id counts
+    /// as its longest, 20), or `None` for a backend's own command, whose payload is free-form. With
     /// [`Protocol::frame_overhead`](super::Protocol::frame_overhead) this bounds the frame
     /// without writing it.
     pub fn text_bytes(&self) -> Option<usize> {
@@ -92,7 +92,8 @@ impl Command {
                 content,
             } => id(conversation_id) + content.len(),
             Command::Typing {
-                conversation_id, ..
+                conversation_id,
+                is_typing: _,
             } => id(conversation_id),
             Command::Read {
                 conversation_id,

@@ -60,7 +60,9 @@ impl Ledger {
         self.open.push_back((request, ticket));
     }
 
-    /// The ticket an answer belongs to, taken out of the ledger.
+    /// The ticket an answer belongs to, taken out of the ledger. Answers mostly settle the
+    /// oldest; one named out of order is removed from the middle (moving up to the window in
+    /// flight, which is fine for acks that are only occasionally out of order).
     pub(crate) fn settle(&mut self, to: AnswerTo) -> Option<Ticket> {
         let index = match to {
             AnswerTo::Oldest => 0,

@@ -248,8 +248,9 @@ impl Engine {
 
     /// Whether to emit [`Event::Outgoing`] for the `Queued` and `Sent` steps of outgoing
     /// messages (on by default). Their outcomes (`Acknowledged`, `Failed`, `Held`) are
-    /// always emitted. A client with no event stream open turns the steps off: no one would
-    /// read them, and building them copied every message's conversation id twice.
+    /// always emitted, and so are the `Queued` events of [`restore_outbox`](Self::restore_outbox).
+    /// A client with no event stream open turns the steps off: no one would read them, and
+    /// building them copied every message's conversation id twice.
     pub fn report_progress(&mut self, on: bool) {
         self.progress_events = on;
     }

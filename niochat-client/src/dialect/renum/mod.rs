@@ -76,7 +76,7 @@ impl Protocol for Renum {
         Box::new(RenumDialect { token })
     }
 
-    /// The longest frame around its texts is `sync` (56 bytes); a test holds every command
+    /// The longest frame around its texts is `sync` (57 bytes); a test holds every command
     /// under this bound.
     fn frame_overhead(&self) -> Option<usize> {
         Some(FRAME_OVERHEAD)
