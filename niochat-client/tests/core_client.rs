@@ -4,10 +4,17 @@
 //! all rely on.
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
 use niochat_client::core::{ClientCore, CommandInbox, DriverAction};
 use niochat_client::engine::{ConnectionId, TransportEvent};
-use niochat_client::{ClientBuilder, Event, Refused, Status};
+use niochat_client::{Client, ClientBuilder, Event, Refused, Status};
 use web_time::{Duration, Instant};
+
+/// Nothing listens there: the test driver plays the socket and the server.
+const URL: &str = "ws://127.0.0.1:9/ws";
 
 /// What the test driver saw.
 #[derive(Default)]
@@ -18,41 +25,85 @@ struct Io {
     notified: usize,
 }
 
-/// Carries out the core's actions as a driver would: tokens are awaited, sockets open at
-/// once and the server greets.
-async fn turn(core: &mut ClientCore, inbox: &mut CommandInbox, io: &mut Io, now: Instant) {
-    for command in inbox.drain_ready() {
-        core.command(now, command);
-    }
-    while let Some(action) = core.poll_action() {
-        match action {
-            DriverAction::FetchToken { connection, token } => {
-                let token = token.await;
-                core.token(now, connection, token);
-            }
-            DriverAction::Open {
-                connection,
-                request,
-            } => {
-                assert!(!format!("{request:?}").contains("secret-token"));
-                io.live = Some(connection);
-                core.transport(now, connection, TransportEvent::Opened);
-                core.text(now, connection, r#"{"type":"connected","user_id":"me"}"#);
-            }
-            DriverAction::Send { text, .. } => io.sent.push(text),
-            DriverAction::Close { code, .. } => {
-                io.closes.push(code);
-                io.live = None;
-            }
-            DriverAction::NotifyWhenClosed(done) => {
-                io.notified += 1;
-                let _ = done.send(());
-            }
-            _ => {}
+/// A client and its core, driven by hand at one instant the way every driver drives them.
+struct Driven {
+    client: Client,
+    core: ClientCore,
+    inbox: CommandInbox,
+    io: Io,
+    now: Instant,
+}
+
+impl Driven {
+    fn new(builder: ClientBuilder) -> Self {
+        let (client, core, inbox) = builder.build_parts(7).expect("valid settings");
+        Self {
+            client,
+            core,
+            inbox,
+            io: Io::default(),
+            now: Instant::now(),
         }
     }
-    core.flush();
+
+    /// Connected (through one turn).
+    async fn connected(builder: ClientBuilder) -> Self {
+        let mut driven = Self::new(builder);
+        driven.client.connect();
+        driven.turn().await;
+        driven
+    }
+
+    /// One turn: the handles' commands in, every action carried out (tokens are awaited,
+    /// sockets open at once and the server greets), then the flush.
+    async fn turn(&mut self) {
+        let (core, io, now) = (&mut self.core, &mut self.io, self.now);
+        for command in self.inbox.drain_ready() {
+            core.command(now, command);
+        }
+        while let Some(action) = core.poll_action() {
+            match action {
+                DriverAction::FetchToken { connection, token } => {
+                    let token = token.await;
+                    core.token(now, connection, token);
+                }
+                DriverAction::Open {
+                    connection,
+                    request,
+                } => {
+                    assert!(!format!("{request:?}").contains("secret-token"));
+                    io.live = Some(connection);
+                    core.transport(now, connection, TransportEvent::Opened);
+                    core.text(now, connection, r#"{"type":"connected","user_id":"me"}"#);
+                }
+                DriverAction::Send { text, .. } => io.sent.push(text),
+                DriverAction::Close { code, .. } => {
+                    io.closes.push(code);
+                    io.live = None;
+                }
+                DriverAction::NotifyWhenClosed(done) => {
+                    io.notified += 1;
+                    let _ = done.send(());
+                }
+                _ => {}
+            }
+        }
+        core.flush();
+    }
+
+    /// A frame from the server on the live connection, not yet followed by a turn.
+    fn receive(&mut self, text: &str) {
+        let connection = self.io.live.expect("connected");
+        self.core.text(self.now, connection, text);
+    }
 }
+
+/// Polls a future once, without waiting.
+fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+const ACK_M1: &str = r#"{"type":"message_sent","message_id":"m1"}"#;
 
 /// Lets spawned client futures run up to their next wait.
 async fn settle() {
@@ -63,33 +114,24 @@ async fn settle() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_send_resolves_with_the_servers_ack_and_every_subscriber_gets_every_event() {
-    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
-        .token("secret-token")
-        .build_parts(7)
-        .expect("valid settings");
-    let (mut first, mut second) = (client.events(), client.events());
-    let mut io = Io::default();
-    let now = Instant::now();
-    client.connect();
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    assert_eq!(client.status(), Status::Connected);
+    let mut driven = Driven::new(ClientBuilder::new(URL).token("secret-token"));
+    let (mut first, mut second) = (driven.client.events(), driven.client.events());
+    driven.client.connect();
+    driven.turn().await;
+    assert_eq!(driven.client.status(), Status::Connected);
 
-    let sender = client.clone();
+    let sender = driven.client.clone();
     let sent = tokio::spawn(async move { sender.send_message("c1", "hello").await });
     settle().await;
-    turn(&mut core, &mut inbox, &mut io, now).await;
+    driven.turn().await;
+    let frames = &driven.io.sent;
     assert!(
-        io.sent.iter().any(|frame| frame.contains("hello")),
-        "{:?}",
-        io.sent
+        frames.iter().any(|frame| frame.contains("hello")),
+        "{frames:?}"
     );
-    let connection = io.live.expect("connected");
-    core.text(
-        now,
-        connection,
-        r#"{"type":"message_sent","message_id":"m1","timestamp":"2025-12-07T10:00:00"}"#,
-    );
-    turn(&mut core, &mut inbox, &mut io, now).await;
+    driven
+        .receive(r#"{"type":"message_sent","message_id":"m1","timestamp":"2025-12-07T10:00:00"}"#);
+    driven.turn().await;
     let ack = sent.await.expect("joined").expect("acknowledged");
     assert_eq!(ack.message_id.to_string(), "m1");
 
@@ -104,37 +146,27 @@ async fn a_send_resolves_with_the_servers_ack_and_every_subscriber_gets_every_ev
 #[tokio::test(flavor = "current_thread")]
 async fn without_an_event_stream_sends_resolve_statuses_change_and_a_later_stream_gets_what_follows()
  {
-    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
-        .build_parts(7)
-        .expect("valid settings");
-    let mut io = Io::default();
-    let now = Instant::now();
-    let mut statuses = client.status_changes();
+    let mut driven = Driven::new(ClientBuilder::new(URL));
+    let mut statuses = driven.client.status_changes();
     // A stream opened and dropped before anything happens counts as none.
-    drop(client.events());
-    client.connect();
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    assert_eq!(client.status(), Status::Connected);
-    let connection = io.live.expect("connected");
-    let acked = r#"{"type":"message_sent","message_id":"m1"}"#;
-    let first = client.send_message("c1", "one");
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    core.text(now, connection, acked);
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    assert_eq!(
-        first.await.expect("acknowledged").message_id.to_string(),
-        "m1"
-    );
+    drop(driven.client.events());
+    driven.client.connect();
+    driven.turn().await;
+    assert_eq!(driven.client.status(), Status::Connected);
+    let first = driven.client.send_message("c1", "one");
+    driven.turn().await;
+    driven.receive(ACK_M1);
+    driven.turn().await;
+    let acked = first.await.expect("acknowledged");
+    assert_eq!(acked.message_id.to_string(), "m1");
 
-    let mut events = client.events();
-    let second = client.send_message("c1", "two");
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    core.text(now, connection, &acked.replace("m1", "m2"));
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    assert_eq!(
-        second.await.expect("acknowledged").message_id.to_string(),
-        "m2"
-    );
+    let mut events = driven.client.events();
+    let second = driven.client.send_message("c1", "two");
+    driven.turn().await;
+    driven.receive(&ACK_M1.replace("m1", "m2"));
+    driven.turn().await;
+    let acked = second.await.expect("acknowledged");
+    assert_eq!(acked.message_id.to_string(), "m2");
     let states: Vec<String> = events
         .drain_ready()
         .into_iter()
@@ -155,34 +187,19 @@ async fn without_an_event_stream_sends_resolve_statuses_change_and_a_later_strea
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_future_resolves_at_the_end_of_the_turn_with_its_events_already_in_the_streams() {
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
-
-    let poll = |sent: &mut niochat_client::Answer<_>| {
-        std::pin::Pin::new(sent).poll(&mut Context::from_waker(Waker::noop()))
-    };
-    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
-        .build_parts(7)
-        .expect("valid settings");
-    let mut io = Io::default();
-    let now = Instant::now();
-    let mut events = client.events();
-    client.connect();
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    let mut sent = client.send_message("c1", "one");
-    turn(&mut core, &mut inbox, &mut io, now).await;
+    let mut driven = Driven::new(ClientBuilder::new(URL));
+    let mut events = driven.client.events();
+    driven.client.connect();
+    driven.turn().await;
+    let mut sent = driven.client.send_message("c1", "one");
+    driven.turn().await;
     events.drain_ready();
-    let connection = io.live.expect("connected");
-    core.text(
-        now,
-        connection,
-        r#"{"type":"message_sent","message_id":"m1"}"#,
-    );
-    while core.poll_action().is_some() {}
-    assert!(poll(&mut sent).is_pending(), "answered mid-turn");
-    core.flush();
+    driven.receive(ACK_M1);
+    while driven.core.poll_action().is_some() {}
+    assert!(poll_once(&mut sent).is_pending(), "answered mid-turn");
+    driven.core.flush();
     // Any thread that sees the answer finds the acknowledgement's event in its stream.
-    assert!(matches!(poll(&mut sent), Poll::Ready(Ok(_))));
+    assert!(matches!(poll_once(&mut sent), Poll::Ready(Ok(_))));
     assert!(events.drain_ready().iter().any(|event| matches!(
         event,
         Event::Outgoing { state, .. } if format!("{state:?}").contains("m1")
@@ -191,32 +208,23 @@ async fn a_future_resolves_at_the_end_of_the_turn_with_its_events_already_in_the
 
 #[tokio::test(flavor = "current_thread")]
 async fn what_a_disconnect_answers_is_resolved_before_the_driver_reports_it_closed() {
-    use std::future::Future;
-    use std::task::{Context, Waker};
-
-    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
-        .build_parts(7)
-        .expect("valid settings");
-    let mut io = Io::default();
-    let now = Instant::now();
-    client.connect();
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    let mut ping = client.ping();
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    let closer = client.clone();
+    let mut driven = Driven::connected(ClientBuilder::new(URL)).await;
+    let mut ping = driven.client.ping();
+    driven.turn().await;
+    let closer = driven.client.clone();
     let closed = tokio::spawn(async move { closer.disconnect().await });
     settle().await;
-    for command in inbox.drain_ready() {
-        core.command(now, command);
+    for command in driven.inbox.drain_ready() {
+        driven.core.command(driven.now, command);
     }
     let mut notified = false;
-    while let Some(action) = core.poll_action() {
+    while let Some(action) = driven.core.poll_action() {
         if let DriverAction::NotifyWhenClosed(done) = action {
             // A driver may wait for the close handshake here, before its `flush`.
-            let answered = std::pin::Pin::new(&mut ping)
-                .poll(&mut Context::from_waker(Waker::noop()))
-                .is_ready();
-            assert!(answered, "the ping waits behind the close");
+            assert!(
+                poll_once(&mut ping).is_ready(),
+                "the ping waits behind the close"
+            );
             notified = done.send(()).is_ok();
         }
     }
@@ -226,27 +234,19 @@ async fn what_a_disconnect_answers_is_resolved_before_the_driver_reports_it_clos
 
 #[tokio::test(flavor = "current_thread")]
 async fn disconnect_resolves_once_the_close_is_carried_out() {
-    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
-        .token("t")
-        .build_parts(7)
-        .expect("valid settings");
-    let mut io = Io::default();
-    let now = Instant::now();
-    client.connect();
-    turn(&mut core, &mut inbox, &mut io, now).await;
-    let closer = client.clone();
+    let mut driven = Driven::connected(ClientBuilder::new(URL).token("t")).await;
+    let closer = driven.client.clone();
     let closed = tokio::spawn(async move { closer.disconnect().await });
     settle().await;
-    turn(&mut core, &mut inbox, &mut io, now).await;
+    driven.turn().await;
     closed.await.expect("disconnect resolves");
-    assert_eq!(io.closes, [1000]);
-    assert_eq!(io.notified, 1);
-    assert_eq!(client.status(), Status::Disconnected);
+    assert_eq!(driven.io.closes, [1000]);
+    assert_eq!(driven.io.notified, 1);
+    assert_eq!(driven.client.status(), Status::Disconnected);
 }
-
 #[tokio::test(flavor = "current_thread")]
 async fn when_the_core_is_gone_streams_end_and_waiting_commands_resolve_closed() {
-    let (client, core, _inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+    let (client, core, _inbox) = ClientBuilder::new(URL)
         .build_parts(7)
         .expect("valid settings");
     let mut events = client.events();
@@ -266,7 +266,7 @@ async fn when_the_core_is_gone_streams_end_and_waiting_commands_resolve_closed()
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_token_for_an_abandoned_attempt_is_ignored() {
-    let (client, mut core, mut inbox) = ClientBuilder::new("ws://127.0.0.1:9/ws")
+    let (client, mut core, mut inbox) = ClientBuilder::new(URL)
         .token("t")
         .connect_timeout(Duration::from_secs(1))
         .token_timeout(Duration::from_secs(1))

@@ -58,47 +58,43 @@ impl<T> Queue<T> {
     /// A reader that keeps up finds its queue empty: the batch then becomes the queue as it
     /// is, without moving its items one by one (events are a few hundred bytes each).
     pub(crate) fn publish(&self, batch: Vec<T>) -> bool {
-        let mut state = self.lock();
-        if state.dropped {
-            return false;
-        }
-        match state.items.is_empty() {
-            true => state.items = VecDeque::from(batch),
-            false => state.items.extend(batch),
-        }
-        let waker = state.waker.take();
-        drop(state);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-        true
+        self.append(|items| match items.is_empty() {
+            true => *items = VecDeque::from(batch),
+            false => items.extend(batch),
+        })
     }
 
     /// Appends one item, waking the reader if it waits. False when the subscription is gone
     /// (the item is dropped).
     pub(crate) fn push(&self, item: T) -> bool {
-        let mut state = self.lock();
-        if state.dropped {
-            return false;
-        }
-        state.items.push_back(item);
-        let waker = state.waker.take();
-        drop(state);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-        true
+        self.append(|items| items.push_back(item))
     }
 
     /// Ends the stream after what it holds.
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
-        let waker = state.waker.take();
-        drop(state);
-        if let Some(waker) = waker {
-            waker.wake();
+        wake_after_unlock(state);
+    }
+
+    /// Adds to the items under one lock, unless the subscription is gone.
+    fn append(&self, add: impl FnOnce(&mut VecDeque<T>)) -> bool {
+        let mut state = self.lock();
+        if state.dropped {
+            return false;
         }
+        add(&mut state.items);
+        wake_after_unlock(state);
+        true
+    }
+}
+
+/// Wakes a waiting reader once the lock is released (its task may run at once and lock).
+fn wake_after_unlock<T>(mut state: MutexGuard<'_, State<T>>) {
+    let waker = state.waker.take();
+    drop(state);
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 
@@ -184,24 +180,26 @@ mod tests {
         }
     }
 
+    /// Polls the subscription with a waker that counts its wake-ups.
+    fn poll(subscription: &mut Subscription<i32>, wakes: &Arc<CountingWaker>) -> Poll<Option<i32>> {
+        let waker = Waker::from(wakes.clone());
+        Pin::new(subscription).poll_next(&mut Context::from_waker(&waker))
+    }
+
+    fn woken(wakes: &CountingWaker) -> usize {
+        wakes.0.load(Ordering::SeqCst)
+    }
+
     #[test]
     fn a_batch_wakes_the_reader_once_and_arrives_in_order() {
         let (mut subscription, queue) = Subscription::new(VecDeque::new());
-        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = Waker::from(counter.clone());
-        let mut context = Context::from_waker(&waker);
-        assert_eq!(
-            Pin::new(&mut subscription).poll_next(&mut context),
-            Poll::Pending
-        );
+        let wakes = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        assert_eq!(poll(&mut subscription, &wakes), Poll::Pending);
         assert!(queue.publish((1..=100).collect()));
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(woken(&wakes), 1);
         assert_eq!(subscription.drain_ready(), (1..=100).collect::<Vec<_>>());
         queue.close();
-        assert_eq!(
-            Pin::new(&mut subscription).poll_next(&mut context),
-            Poll::Ready(None)
-        );
+        assert_eq!(poll(&mut subscription, &wakes), Poll::Ready(None));
     }
 
     #[test]
@@ -231,23 +229,15 @@ mod tests {
     #[test]
     fn pushed_items_arrive_in_order_and_wake_a_waiting_reader_once() {
         let (mut subscription, queue) = Subscription::new(VecDeque::new());
-        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = Waker::from(counter.clone());
-        let mut context = Context::from_waker(&waker);
-        assert_eq!(
-            Pin::new(&mut subscription).poll_next(&mut context),
-            Poll::Pending
-        );
+        let wakes = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        assert_eq!(poll(&mut subscription, &wakes), Poll::Pending);
         for item in 1..=3 {
             assert!(queue.push(item));
         }
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(woken(&wakes), 1);
         assert_eq!(subscription.try_next(), Some(1));
         queue.close();
         assert_eq!(subscription.drain_ready(), vec![2, 3]);
-        assert_eq!(
-            Pin::new(&mut subscription).poll_next(&mut context),
-            Poll::Ready(None)
-        );
+        assert_eq!(poll(&mut subscription, &wakes), Poll::Ready(None));
     }
 }

@@ -43,18 +43,9 @@ impl Engine {
         if content.chars().all(char::is_whitespace) {
             return Err(Refused::Empty);
         }
-        let command = Command::Message {
-            conversation_id,
-            content,
-        };
-        self.check_size(&command)?;
-        let Command::Message {
-            conversation_id,
-            content,
-        } = command
-        else {
-            unreachable!("built above")
-        };
+        let (fits, conversation_id, content) =
+            as_command(conversation_id, content, |command| self.check_size(command));
+        fits?;
         let stopped = match self.is_ready() {
             true => None,
             false => self.stop_reason(),
@@ -376,18 +367,12 @@ impl Engine {
     pub(super) fn write_queued(&mut self, now: Instant) {
         while let Some(pending) = self.outbox.write_next() {
             let id = pending.id;
-            let command = Command::Message {
-                conversation_id: std::mem::replace(&mut pending.conversation_id, Id::Number(0)),
-                content: std::mem::take(&mut pending.content),
-            };
-            let written = self.write_frame(now, &command, TicketKind::Message(id), Vec::new());
-            let Command::Message {
-                conversation_id,
-                content,
-            } = command
-            else {
-                unreachable!("built above")
-            };
+            let conversation_id = std::mem::replace(&mut pending.conversation_id, Id::Number(0));
+            let content = std::mem::take(&mut pending.content);
+            let (written, conversation_id, content) =
+                as_command(conversation_id, content, |command| {
+                    self.write_frame(now, command, TicketKind::Message(id), Vec::new())
+                });
             let sent =
                 (written == Ok(true) && self.progress_events).then(|| conversation_id.clone());
             // Given back before a refusal fails the message, so that its event names it.
@@ -403,6 +388,27 @@ impl Engine {
                 (Ok(_), None) => {}
             }
         }
+    }
+}
+
+/// Lends a chat message's parts to a [`Command`] for `use_it` (to measure or write it: a
+/// command owns its texts) and takes them back, without copying either.
+fn as_command<R>(
+    conversation_id: Id,
+    content: String,
+    use_it: impl FnOnce(&Command) -> R,
+) -> (R, Id, String) {
+    let command = Command::Message {
+        conversation_id,
+        content,
+    };
+    let result = use_it(&command);
+    match command {
+        Command::Message {
+            conversation_id,
+            content,
+        } => (result, conversation_id, content),
+        _ => unreachable!("built as a message above"),
     }
 }
 
