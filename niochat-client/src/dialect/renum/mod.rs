@@ -230,4 +230,6 @@ fn classify(frame: ServerFrame) -> Inbound {
 }
 
 #[cfg(test)]
+mod dialect_tests;
+#[cfg(test)]
 mod tests;
