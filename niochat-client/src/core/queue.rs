@@ -226,6 +226,26 @@ mod tests {
         assert!(!queue.push(2));
     }
 
+    /// An item whose drop pushes to its own queue, as a dropped command does when its
+    /// future's task wakes and sends another.
+    struct PushesWhenDropped(Option<Arc<Queue<PushesWhenDropped>>>);
+
+    impl Drop for PushesWhenDropped {
+        fn drop(&mut self) {
+            if let Some(queue) = self.0.take() {
+                assert!(!queue.push(PushesWhenDropped(None)), "the reader is gone");
+            }
+        }
+    }
+
+    #[test]
+    fn dropping_a_subscription_drops_its_items_outside_the_lock() {
+        let (subscription, queue) = Subscription::new(VecDeque::new());
+        assert!(queue.push(PushesWhenDropped(Some(queue.clone()))));
+        // Under the lock, the item's push would lock again: a deadlock (or a panic).
+        drop(subscription);
+    }
+
     #[test]
     fn pushed_items_arrive_in_order_and_wake_a_waiting_reader_once() {
         let (mut subscription, queue) = Subscription::new(VecDeque::new());

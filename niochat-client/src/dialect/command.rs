@@ -75,9 +75,9 @@ pub enum BackendCommand {
 
 impl Command {
     /// At most how many bytes its own texts (ids, content, status) take (a number id counts
-    /// as its longest, 20), or `None` for a backend's own command, whose payload is free-form. With
-    /// [`Protocol::frame_overhead`](super::Protocol::frame_overhead) this bounds the frame
-    /// without writing it.
+    /// as its longest, 20), or `None` for a backend's own command, whose payload is
+    /// free-form. With [`Protocol::frame_overhead`](super::Protocol::frame_overhead) this
+    /// bounds the frame without writing it.
     pub fn text_bytes(&self) -> Option<usize> {
         /// A number id takes at most 20 characters (`-9223372036854775808`).
         fn id(id: &Id) -> usize {

@@ -53,8 +53,8 @@ pub trait Protocol: Send + Sync + fmt::Debug + 'static {
     /// at most this plus six times [`Command::text_bytes`] (JSON writes no character longer
     /// than `\u00XX`), and a command that fits by that bound is taken without encoding it
     /// once more just to measure it. The overhead must cover whatever a connection's dialect
-    /// adds too (an ack id up to `u64::MAX`, a namespace, a session field). By default `None`: every command is measured by
-    /// encoding it.
+    /// adds too (an ack id up to `u64::MAX`, a namespace, a session field). By default
+    /// `None`: every command is measured by encoding it.
     fn frame_overhead(&self) -> Option<usize> {
         None
     }

@@ -9,7 +9,7 @@
 //!
 //! Because ids only grow, appending keeps the tickets sorted: they live in a `VecDeque`, where
 //! opening one and settling the oldest allocate nothing once it has grown to the window in
-//! flight (a `BTreeMap` allocated and freed nodes as the window slid, 2 % of a pipelined
+//! flight (a `BTreeMap` allocated and freed nodes as the window slid, 4 % of a pipelined
 //! send's samples), and a ticket named by its ack id is found by binary search.
 
 use std::collections::VecDeque;

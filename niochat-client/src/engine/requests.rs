@@ -53,7 +53,9 @@ impl Engine {
         // Only the events below name the conversation again: copied only for them.
         let named = (self.progress_events || stopped.is_some()).then(|| conversation_id.clone());
         let id = self.outbox.push(conversation_id, content)?;
-        if let (true, Some(conversation_id)) = (self.progress_events, &named) {
+        if self.progress_events
+            && let Some(conversation_id) = &named
+        {
             self.emit(Event::Outgoing {
                 id,
                 conversation_id: conversation_id.clone(),
