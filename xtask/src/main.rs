@@ -307,9 +307,10 @@ fn bench(args: &[String]) -> ExitCode {
             bench.arg("--").args(&args);
             run(bench)
         }),
-        install("install: wasm-bindgen-cli and the npm tools", || {
-            install::wasm_bindgen_cli() && install::node(web::TOOLS)
-        }),
+        install(
+            "install: the wasm32 target, wasm-bindgen-cli and the npm tools",
+            || install::rust() && install::wasm_bindgen_cli() && install::node(web::TOOLS),
+        ),
         step("download size of the npm package", |_| {
             web::npm_package() && web::print_size()
         }),
