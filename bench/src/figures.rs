@@ -78,7 +78,11 @@ async fn receive(server: &BenchServer, sizes: Sizes) -> Row {
     row
 }
 
-/// Two rows: p50 and p99 of the send → acknowledgement latency.
+/// Four rows: p50 and p99 of the send → acknowledgement latency, with the application's
+/// code where `#[tokio::main]` puts it (the runtime's `block_on`, off the worker threads, so
+/// each round trip crosses threads to the SDK's driver task and back), and in a task of the
+/// runtime (where a server's handlers run: the driver's wake-up lands on the same worker).
+/// Both sides run the same way in each pair of rows.
 async fn sequential(server: &BenchServer, sizes: Sizes) -> Vec<Row> {
     let count = sizes.sequential;
     let url = server.url("echo");
@@ -87,27 +91,60 @@ async fn sequential(server: &BenchServer, sizes: Sizes) -> Vec<Row> {
         let at = ((latencies.len() as f64 - 1.0) * p).round() as usize;
         latencies[at].as_secs_f64() * 1e6
     };
-    let mut p50 = Row::new("sequential send → ack, p50", "µs", Better::Lower);
-    let mut p99 = Row::new("sequential send → ack, p99", "µs", Better::Lower);
-    for _ in 0..sizes.rounds {
-        let mut raw_latencies = {
-            let mut client = Raw::connect(&url).await;
-            let latencies = client.sequential(count).await;
-            client.close().await;
-            latencies
+    let mut rows = Vec::new();
+    for in_task in [false, true] {
+        let layout = match in_task {
+            true => ", app in a task",
+            false => "",
         };
-        let mut sdk_latencies = {
-            let (client, _) = sdk::connected(sdk::builder(&url, 100)).await;
-            let latencies = sdk::sequential(&client, count).await;
-            client.disconnect().await;
-            latencies
-        };
-        p50.raw.push(percentile(&mut raw_latencies, 0.5));
-        p50.sdk.push(percentile(&mut sdk_latencies, 0.5));
-        p99.raw.push(percentile(&mut raw_latencies, 0.99));
-        p99.sdk.push(percentile(&mut sdk_latencies, 0.99));
+        let mut p50 = Row::new(
+            format!("sequential send → ack, p50{layout}"),
+            "µs",
+            Better::Lower,
+        );
+        let mut p99 = Row::new(
+            format!("sequential send → ack, p99{layout}"),
+            "µs",
+            Better::Lower,
+        );
+        for _ in 0..sizes.rounds {
+            let raw = {
+                let url = url.clone();
+                async move {
+                    let mut client = Raw::connect(&url).await;
+                    let latencies = client.sequential(count).await;
+                    client.close().await;
+                    latencies
+                }
+            };
+            let sdk = {
+                let url = url.clone();
+                async move {
+                    let (client, _) = sdk::connected(sdk::builder(&url, 100)).await;
+                    let latencies = sdk::sequential(&client, count).await;
+                    client.disconnect().await;
+                    latencies
+                }
+            };
+            let (mut raw_latencies, mut sdk_latencies) = match in_task {
+                true => (in_a_task(raw).await, in_a_task(sdk).await),
+                false => (raw.await, sdk.await),
+            };
+            p50.raw.push(percentile(&mut raw_latencies, 0.5));
+            p50.sdk.push(percentile(&mut sdk_latencies, 0.5));
+            p99.raw.push(percentile(&mut raw_latencies, 0.99));
+            p99.sdk.push(percentile(&mut sdk_latencies, 0.99));
+        }
+        rows.extend([p50, p99]);
     }
-    vec![p50, p99]
+    rows
+}
+
+/// Runs `work` as a task of the runtime and waits for it.
+async fn in_a_task<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> T {
+    tokio::spawn(work)
+        .await
+        .expect("the benchmark's task finishes")
 }
 
 async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize) -> Row {
