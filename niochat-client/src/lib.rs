@@ -72,7 +72,7 @@ pub use engine::{
 };
 pub use model::{ChatMessage, Content, Id, PresenceStatus, Timestamp};
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
-pub use native::FileOutboxStore;
+pub use native::{Driver, FileOutboxStore};
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub use web::LocalStorageOutbox;
 

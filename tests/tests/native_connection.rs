@@ -8,8 +8,8 @@ mod support;
 use std::time::Duration;
 
 use niochat_client::{
-    AuthToken, ClientBuilder, CommandError, ConnectionErrorKind, Event, MessageState, Status,
-    TokenError,
+    AuthToken, ClientBuilder, CommandError, ConnectionErrorKind, Event, MessageState, Refused,
+    Status, TokenError,
 };
 use niochat_testkit::TestServer;
 use support::{
@@ -128,6 +128,61 @@ async fn dropping_the_last_handle_closes_the_connection_and_ends_the_streams() {
         while events.next().await.is_some() {}
     });
     ended.await.expect("the event stream ends with the driver");
+}
+
+/// The driver from `build_with_driver`, run in the test's own task beside the app's code
+/// (on the test's one thread): the client connects, joins, sends and receives, and the
+/// driver ends once the last handle is gone.
+#[tokio::test]
+async fn a_driver_run_in_the_apps_task_carries_the_client_and_ends_with_its_last_handle() {
+    let server = TestServer::start().await;
+    let (bob, mut bob_events) = connected(builder(&server, "bob")).await;
+    join(&bob, "c1").await;
+    let (alice, driver) = builder(&server, "alice")
+        .build_with_driver()
+        .expect("builds");
+    let app = async {
+        let mut events = alice.events();
+        alice.connect();
+        join(&alice, "c1").await;
+        let ack = alice.send_message("c1", "from alice").await.expect("acked");
+        bob.send_message("c1", "from bob").await.expect("acked");
+        let from_bob = next_matching(&mut events, |event| match event {
+            Event::Message { message, .. } if message.user_id == Some("bob".into()) => {
+                message.content.text().map(str::to_owned)
+            }
+            _ => None,
+        });
+        assert_eq!(from_bob.await, "from bob");
+        let at_bob = next_matching(&mut bob_events, |event| match event {
+            Event::Message { message, .. } if message.user_id == Some("alice".into()) => {
+                Some(message.id.clone())
+            }
+            _ => None,
+        });
+        assert_eq!(at_bob.await, ack.message_id);
+        assert_eq!(server.connections(), 2);
+        drop(alice); // the last handle: the driver closes the connection and ends
+    };
+    let both = tokio::time::timeout(support::PATIENCE, async { tokio::join!(app, driver) });
+    both.await.expect("the driver ends after the last handle");
+    eventually("the server sees alice's close", || {
+        server.connections() == 1
+    })
+    .await;
+}
+
+/// A driver dropped without running drops the client's core with it: commands fail as
+/// `Closed` instead of waiting forever, and streams end.
+#[tokio::test]
+async fn commands_of_a_client_whose_driver_was_dropped_fail_as_closed() {
+    let server = TestServer::start().await;
+    let (client, driver) = builder(&server, "alice").build_with_driver().unwrap();
+    let mut events = client.events();
+    drop(driver);
+    let sent = client.send_message("c1", "hello").await;
+    assert_eq!(sent.unwrap_err(), CommandError::Refused(Refused::Closed));
+    assert!(events.next().await.is_none(), "the stream ends");
 }
 
 #[tokio::test]
