@@ -22,6 +22,55 @@ pub async fn connected(builder: ClientBuilder) -> (Client, EventStream) {
     (client, events)
 }
 
+/// Where the SDK's driver runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Driving {
+    /// In a task of its own, as `ClientBuilder::build` spawns it (the default).
+    Spawned,
+    /// In the application's task, beside its code (`ClientBuilder::build_with_driver`).
+    InAppTask,
+}
+
+impl Driving {
+    /// The rows' suffix.
+    pub fn label(self) -> &'static str {
+        match self {
+            Driving::Spawned => "",
+            Driving::InAppTask => ", driver in the app's task",
+        }
+    }
+}
+
+/// Runs `work` with a connected client (driven as `driving` says), then disconnects.
+pub async fn with_client<T>(
+    builder: ClientBuilder,
+    driving: Driving,
+    work: impl AsyncFnOnce(&Client, EventStream) -> T,
+) -> T {
+    match driving {
+        Driving::Spawned => {
+            let (client, events) = connected(builder).await;
+            let done = work(&client, events).await;
+            client.disconnect().await;
+            done
+        }
+        Driving::InAppTask => {
+            let (client, driver) = builder.build_with_driver().expect("builds");
+            let app = async move {
+                let events = client.events();
+                let mut statuses = client.status_changes();
+                client.connect();
+                while statuses.next().await != Some(Status::Connected) {}
+                let done = work(&client, events).await;
+                client.disconnect().await;
+                done
+                // The last handle goes here, which ends the driver.
+            };
+            tokio::join!(app, driver).0
+        }
+    }
+}
+
 /// Receives `count` messages.
 pub async fn receive(events: &mut EventStream, count: u64) {
     let mut received = 0;

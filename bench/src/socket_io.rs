@@ -2,9 +2,10 @@
 //! SDK's Socket.IO dialect (the PyTake preset), through socket.io-client on Node, and — with
 //! the `peers` feature, as `cargo xtask bench` builds it — through rust_socketio.
 //!
-//! The server's send rate (one `ws` write per frame) bounds every client's receive rate near
-//! the same figure, so each reference gets a second row: the client's own CPU time per
-//! event, which is what the client costs whatever the server's pace.
+//! The server frames its events once at start and writes them in corked chunks, so the
+//! clients set the pace; each reference also gets a second row, the client's own CPU time
+//! per event, which is what the client costs whatever the pace. The SDK runs with its
+//! driver spawned (the default) and in the app's task.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use niochat_client::{Backend, ClientBuilder};
 
 use crate::report::{Better, Row};
+use crate::sdk::Driving;
 use crate::{Sizes, sdk};
 
 fn folder() -> PathBuf {
@@ -72,6 +74,8 @@ pub async fn rows(sizes: Sizes) -> Vec<Row> {
     rows
 }
 
+/// Per reference: the receive rate and the client CPU per event, with the SDK's driver
+/// spawned and in the app's task; both pairs against the same runs of the reference.
 async fn compare<F: Future<Output = Run>>(
     sizes: Sizes,
     url: &str,
@@ -79,39 +83,49 @@ async fn compare<F: Future<Output = Run>>(
     peer: impl Fn() -> F,
 ) -> Vec<Row> {
     let count = sizes.socket_io;
-    let name = format!("Socket.IO: receive {count} events");
-    let mut rate = Row::new(name, "events/s", Better::Higher);
-    let mut cpu = Row::new("Socket.IO: client CPU per event", "µs", Better::Lower);
-    rate.reference = reference;
-    cpu.reference = reference;
+    let drivings = [Driving::Spawned, Driving::InAppTask];
+    let mut rows: Vec<[Row; 2]> = drivings
+        .iter()
+        .map(|driving| {
+            let name = format!("Socket.IO: receive {count} events{}", driving.label());
+            let mut rate = Row::new(name, "events/s", Better::Higher);
+            let name = format!("Socket.IO: client CPU per event{}", driving.label());
+            let mut cpu = Row::new(name, "µs", Better::Lower);
+            rate.reference = reference;
+            cpu.reference = reference;
+            [rate, cpu]
+        })
+        .collect();
     for _ in 0..sizes.rounds {
         let theirs = peer().await;
-        let ours = niochat(url, count).await;
-        rate.raw.push(theirs.rate);
-        rate.sdk.push(ours.rate);
-        cpu.raw.push(theirs.cpu_micros);
-        cpu.sdk.push(ours.cpu_micros);
+        for (driving, [rate, cpu]) in drivings.iter().zip(&mut rows) {
+            let ours = niochat(url, count, *driving).await;
+            rate.raw.push(theirs.rate);
+            rate.sdk.push(ours.rate);
+            cpu.raw.push(theirs.cpu_micros);
+            cpu.sdk.push(ours.cpu_micros);
+        }
     }
-    vec![rate, cpu]
+    rows.into_iter().flatten().collect()
 }
 
 /// The SDK's side alone, for a profiler.
 pub async fn profile(sizes: Sizes) {
     if let Some(server) = NodeServer::start(sizes.socket_io).await {
         for _ in 0..3 {
-            niochat(&server.url, sizes.socket_io).await;
+            niochat(&server.url, sizes.socket_io, Driving::Spawned).await;
         }
     }
 }
 
-async fn niochat(url: &str, count: u64) -> Run {
+async fn niochat(url: &str, count: u64, driving: Driving) -> Run {
     let builder = ClientBuilder::new(url).backend(Backend::PyTake);
     let (started, cpu) = (Instant::now(), process_cpu());
-    let (client, mut events) = sdk::connected(builder).await;
-    sdk::receive(&mut events, count).await;
-    let run = Run::measured(count, started, cpu);
-    client.disconnect().await;
-    run
+    sdk::with_client(builder, driving, async |_, mut events| {
+        sdk::receive(&mut events, count).await;
+        Run::measured(count, started, cpu)
+    })
+    .await
 }
 
 impl Run {
