@@ -247,16 +247,28 @@ fn window_of(figure: &str) -> usize {
     }
 }
 
+/// Where the driver runs in a profiled figure: `-in-task` names the app's task.
+fn driving_of(figure: &str) -> Driving {
+    match figure.ends_with("-in-task") {
+        true => Driving::InAppTask,
+        false => Driving::Spawned,
+    }
+}
+
 /// The SDK side of one figure, three times, for a profiler.
 pub async fn profile(server: &BenchServer, figure: &str, sizes: Sizes) {
     for _ in 0..3 {
         match figure {
             // `pipelined-10000`: with the queue cap (and window) of the second pipelined row.
-            "pipelined" | "pipelined-10000" => {
-                let window = window_of(figure);
-                let (client, _) = sdk::connected(sdk::builder(&server.url("echo"), window)).await;
-                sdk::pipelined(&client, sizes.pipelined, window).await;
-                client.disconnect().await;
+            // `-in-task`: with the driver in the app's task.
+            _ if figure.starts_with("pipelined") => {
+                let window = window_of(figure.trim_end_matches("-in-task"));
+                let builder = sdk::builder(&server.url("echo"), window);
+                sdk::with_client(builder, driving_of(figure), async |client, events| {
+                    drop(events);
+                    sdk::pipelined(client, sizes.pipelined, window).await
+                })
+                .await;
             }
             // The reference's side, to compare system calls and samples with the SDK's.
             "raw-pipelined" | "raw-pipelined-10000" => {
@@ -279,13 +291,11 @@ pub async fn profile(server: &BenchServer, figure: &str, sizes: Sizes) {
             // `receive`, or `receive-in-task` with the driver in the app's task.
             _ => {
                 let url = server.url(&format!("blast&n={}", sizes.receive));
-                let driving = match figure.ends_with("-in-task") {
-                    true => Driving::InAppTask,
-                    false => Driving::Spawned,
-                };
-                sdk::with_client(sdk::builder(&url, 100), driving, async |_, mut events| {
-                    sdk::receive(&mut events, sizes.receive).await
-                })
+                sdk::with_client(
+                    sdk::builder(&url, 100),
+                    driving_of(figure),
+                    async |_, mut events| sdk::receive(&mut events, sizes.receive).await,
+                )
                 .await;
             }
         }
