@@ -76,7 +76,8 @@ async fn run(args: Vec<String>) {
         Some("--serve") => server::serve().await,
         Some("--memory") => memory::child(&args[1..]).await,
         // One figure's side alone, for a profiler: `--profile receive|pipelined[-10000]|
-        // sequential|socket_io`, or the reference's `raw-receive|raw-pipelined[-10000]`.
+        // sequential|socket_io` (`receive` and `pipelined` also `...-in-task`, with the
+        // driver in the app's task), or the reference's `raw-receive|raw-pipelined[-10000]`.
         Some("--profile") => {
             let server = BenchServer::start().await;
             figures::profile(&server, args.get(1).map_or("receive", String::as_str), FULL).await;
