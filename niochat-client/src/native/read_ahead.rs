@@ -15,49 +15,53 @@
 //!
 //! Hand-written rather than `tokio::io::BufReader`, which keeps its buffer for the life of the
 //! connection: 32 KiB per idle connection would break the memory goal that the 4 KiB
-//! tungstenite buffer is there for. The read-ahead buffer is taken without zero-filling
-//! (`TcpStream::try_read_buf` reads into its spare capacity): zeroing 32 KiB at the start of
-//! every burst was 2.6 % of a pipelined send's samples.
+//! tungstenite buffer is there for.
+//!
+//! The buffer is zero-filled each time a burst takes it. Reading into its spare capacity with
+//! `TcpStream::try_read_buf` instead was tried: it saved the memset (under 1 % of a pipelined
+//! run's client samples) but, unlike `poll_read`, does not clear the socket's readiness after
+//! a short read, so every burst cost one more `recv` (three per window of acknowledgements
+//! instead of two).
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
 /// How much one read-ahead `recv` takes: a burst of a hundred chat frames. Under glibc's
 /// 64 KiB threshold, past which freeing a block makes `malloc` consolidate its free lists.
 pub(crate) const CHUNK: usize = 32 << 10;
 
-/// A socket whose reads go through a buffer while the peer keeps sending.
+/// A stream whose reads go through a buffer while the peer keeps sending.
 #[derive(Debug)]
-pub(crate) struct ReadAhead {
-    inner: TcpStream,
-    /// No capacity while the connection is quiet; [`CHUNK`] during a burst. Its length is
-    /// what the last read-ahead `recv` took.
+pub(crate) struct ReadAhead<S> {
+    inner: S,
+    /// Empty while the connection is quiet; [`CHUNK`] bytes during a burst.
     buffer: Vec<u8>,
-    /// How much of `buffer` has been handed out.
+    /// The bytes of `buffer` read from the socket and not yet handed out.
     start: usize,
+    end: usize,
 }
 
-impl ReadAhead {
-    pub(crate) fn new(inner: TcpStream) -> Self {
+impl<S> ReadAhead<S> {
+    pub(crate) fn new(inner: S) -> Self {
         Self {
             inner,
             buffer: Vec::new(),
             start: 0,
+            end: 0,
         }
     }
 
     /// Whether a read-ahead buffer is held (the connection is in a burst).
     #[cfg(test)]
     fn holds_a_buffer(&self) -> bool {
-        self.buffer.capacity() > 0
+        !self.buffer.is_empty()
     }
 }
 
-impl AsyncRead for ReadAhead {
+impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         context: &mut Context<'_>,
@@ -67,42 +71,37 @@ impl AsyncRead for ReadAhead {
         if out.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        if this.start == this.buffer.len() {
-            if this.buffer.capacity() == 0 {
+        if this.start == this.end {
+            if this.buffer.is_empty() {
                 // Quiet: straight into the caller's buffer. Filling it means more may wait.
                 ready!(Pin::new(&mut this.inner).poll_read(context, out))?;
                 if out.remaining() == 0 {
-                    this.buffer = Vec::with_capacity(CHUNK);
+                    this.buffer = vec![0; CHUNK];
                 }
                 return Poll::Ready(Ok(()));
             }
-            this.buffer.clear();
-            this.start = 0;
-            loop {
-                if Pin::new(&mut this.inner)
-                    .poll_read_ready(context)
-                    .is_pending()
-                {
+            let mut ahead = ReadBuf::new(&mut this.buffer);
+            match Pin::new(&mut this.inner).poll_read(context, &mut ahead) {
+                Poll::Pending => {
                     // The burst is over: give the memory back until the next one.
                     this.buffer = Vec::new();
                     return Poll::Pending;
                 }
-                match this.inner.try_read_buf(&mut this.buffer) {
-                    // Zero bytes: the end of the stream, which the caller sees as such.
-                    Ok(_) => break,
-                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-                    Err(error) => return Poll::Ready(Err(error)),
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Ready(Ok(())) => {
+                    this.start = 0;
+                    this.end = ahead.filled().len();
                 }
             }
         }
-        let taken = out.remaining().min(this.buffer.len() - this.start);
+        let taken = out.remaining().min(this.end - this.start);
         out.put_slice(&this.buffer[this.start..this.start + taken]);
         this.start += taken;
         Poll::Ready(Ok(()))
     }
 }
 
-impl AsyncWrite for ReadAhead {
+impl<S: AsyncWrite + Unpin> AsyncWrite for ReadAhead<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         context: &mut Context<'_>,
@@ -135,12 +134,12 @@ impl AsyncWrite for ReadAhead {
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
+    use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
 
     /// A connected pair on 127.0.0.1: the peer's end, and ours under a read-ahead.
-    async fn pair() -> (TcpStream, ReadAhead) {
+    async fn pair() -> (TcpStream, ReadAhead<TcpStream>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (ours, accepted) = tokio::join!(TcpStream::connect(address), listener.accept());
@@ -148,7 +147,7 @@ mod tests {
     }
 
     /// Reads with a 4 KiB buffer, as tungstenite does, until `count` bytes have come.
-    async fn read_all(reader: &mut ReadAhead, count: usize) -> Vec<u8> {
+    async fn read_all(reader: &mut ReadAhead<TcpStream>, count: usize) -> Vec<u8> {
         let mut received = Vec::new();
         let mut chunk = [0u8; 4096];
         while received.len() < count {

@@ -24,7 +24,7 @@ use crate::core::BuildError;
 use crate::dialect::ConnectRequest;
 use crate::engine::{ConnectionError, ConnectionErrorKind, Detail, TransportEvent};
 
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<ReadAhead>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<ReadAhead<TcpStream>>>;
 pub(crate) type Reader = SplitStream<Socket>;
 
 /// How sockets are opened: frame limits and TLS.
