@@ -5,6 +5,7 @@
 //! after it, matches acks to the requests that asked for them, and hands each event to the
 //! [`Preset`] to read. The protocol in the parent module makes one for each connection attempt.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use web_time::Duration;
 
+use super::args::split_event;
 use super::packet::{self, EngineFrame, PacketType};
 use super::{EventArgs, Preset, engine_io_url};
 use crate::auth::{AuthToken, SecretUrl};
@@ -203,10 +205,22 @@ impl<P: Preset> SocketIoDialect<P> {
             PacketType::Disconnect => inbound.push(Inbound::Closing {
                 reason: "the server disconnected the namespace".into(),
             }),
-            PacketType::Event => match serde_json::from_str::<Vec<&RawValue>>(packet.data) {
-                Ok(array) => self.event(&array, packet.ack_id, text, inbound),
-                Err(_) => inbound.push(wrong_shape("an event must be a JSON array", text)),
-            },
+            PacketType::Event => {
+                let checked = Cell::new(false);
+                if let Some((name, args)) = split_event(packet.data) {
+                    let args = EventArgs::unread(args, &checked);
+                    return self.event(Some((name, args)), packet.ack_id, text, inbound);
+                }
+                let Ok(array) = serde_json::from_str::<Vec<&RawValue>>(packet.data) else {
+                    return inbound.push(wrong_shape("an event must be a JSON array", text));
+                };
+                let name = array.split_first().and_then(|(name, args)| {
+                    let name: String = serde_json::from_str(name.get()).ok()?;
+                    Some((name, EventArgs::new(args)))
+                });
+                let event = name.as_ref().map(|(name, args)| (name.as_str(), *args));
+                self.event(event, packet.ack_id, text, inbound)
+            }
             PacketType::Ack => self.ack(packet.ack_id, data(), text, inbound),
             PacketType::BinaryEvent | PacketType::BinaryAck => {
                 let count = text.split('-').next().unwrap_or("").get(2..).unwrap_or("");
@@ -219,14 +233,19 @@ impl<P: Preset> SocketIoDialect<P> {
         }
     }
 
+    /// An event: its name and arguments (`None` when the array does not start with a name).
     fn event(
         &mut self,
-        array: &[&RawValue],
+        event: Option<(&str, EventArgs<'_>)>,
         ack_id: Option<u64>,
         text: &str,
         out: &mut Vec<Inbound>,
     ) {
+        let invalid = || wrong_shape("an event must be a JSON array", text);
         if let Some(id) = ack_id {
+            if event.is_some_and(|(_, args)| !args.is_valid()) {
+                return out.push(invalid());
+            }
             // The server asked for an acknowledgement: confirm receipt.
             let ack = packet::encode(
                 PacketType::Ack,
@@ -236,30 +255,30 @@ impl<P: Preset> SocketIoDialect<P> {
             );
             out.push(Inbound::Write(ack.into()));
         }
-        let Some((name, args)) = array.split_first().and_then(|(name, args)| {
-            let name: String = serde_json::from_str(name.get()).ok()?;
-            Some((name, EventArgs::new(args)))
-        }) else {
+        let Some((name, args)) = event else {
             return out.push(wrong_shape("an event must start with its name", text));
         };
-        let is_ready_event = self.preset.ready_event() == Some(name.as_str());
+        let is_ready_event = self.preset.ready_event() == Some(name);
         if !self.ready
-            && let Some(user_id) = self.preset.user_id(&name, args)
+            && let Some(user_id) = self.preset.user_id(name, args)
         {
             self.user_id = Some(user_id);
         }
-        let inbound = match self.preset.decode(&mut self.state, &name, args) {
+        let decoded = self.preset.decode(&mut self.state, name, args);
+        // Arguments left unread by the preset are checked here, as a full parse would have.
+        let inbound = match decoded {
+            _ if !args.is_valid() => invalid(),
             Ok(Some(event)) => Inbound::Event(event),
             Ok(None) => {
-                let mut raw = vec![Value::String(name.clone())];
+                let mut raw = vec![Value::String(name.to_owned())];
                 raw.extend(args.to_values());
                 Inbound::Unknown(UnknownFrame {
-                    kind: Some(name),
+                    kind: Some(name.to_owned()),
                     raw: Value::Array(raw),
                 })
             }
             Err(reason) => Inbound::Malformed(DecodeError::InvalidFrame {
-                frame_type: name,
+                frame_type: name.to_owned(),
                 reason,
                 raw: text.to_owned(),
             }),

@@ -249,6 +249,37 @@ fn bad_input_is_typed_and_keeps_the_text() {
     }
 }
 
+/// Events whose name is read by hand and arguments left to the preset are still checked
+/// whole: a broken array is the same typed error as before, for every kind of event, and is
+/// not acknowledged.
+#[test]
+fn broken_event_arrays_are_wrong_shapes_whoever_reads_them() {
+    let mut dialect = dialect();
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    for broken in [
+        r#"42["message:new",{"id":}]"#,
+        r#"42["reaction",{"emoji":]"#,
+        r#"42["user_typing",{"typing":true},]"#,
+        r#"4207["user:status",{"user_id":"u2"]"#,
+        r#"42["message:new",{"id":"m1"} {"id":"m2"}]"#,
+    ] {
+        let inbound = read(&mut dialect, broken);
+        assert!(
+            matches!(&inbound[..], [Inbound::Malformed(DecodeError::WrongShape { reason, raw })]
+                if reason.contains("JSON array") && raw == broken),
+            "{broken} → {inbound:?}"
+        );
+    }
+    // Two arguments are split in full, and the first is read as before.
+    let two = read(
+        &mut dialect,
+        r#"42["user:status",{"user_id":"u2","status":"online"},"extra"]"#,
+    );
+    assert!(
+        matches!(&two[..], [Inbound::Event(ChatEvent::Presence(presence))] if presence.user_id == Id::from("u2"))
+    );
+}
+
 #[test]
 fn an_event_the_server_wants_acknowledged_is_acknowledged() {
     let mut dialect = dialect();
