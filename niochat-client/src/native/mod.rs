@@ -27,6 +27,8 @@ impl ClientBuilder {
     /// Starts the client's task on the current tokio runtime. It stays disconnected until
     /// [`Client::connect`].
     pub fn build(self) -> Result<Client, BuildError> {
+        // Settings first: a bad endpoint says so whether or not a runtime is there.
+        self.check()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
         let (client, driver) = self.build_with_driver()?;
         runtime.spawn(driver);
