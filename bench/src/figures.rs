@@ -22,8 +22,8 @@ pub async fn run(server: &mut BenchServer, sizes: Sizes, only: &[String]) -> Vec
         // With the driver in the app's task, pipelined sends measured the same as spawned
         // (0.62 and 0.38 of raw, against 0.65 and 0.42): no rows of their own.
         if wanted("pipelined") && driving == Driving::Spawned {
-            rows.push(pipelined(server, sizes, 100, driving).await);
-            rows.push(pipelined(server, sizes, 10_000, driving).await);
+            rows.push(pipelined(server, sizes, 100).await);
+            rows.push(pipelined(server, sizes, 10_000).await);
         }
     }
     if wanted("memory") {
@@ -84,11 +84,11 @@ async fn receive(server: &BenchServer, sizes: Sizes, driving: Driving) -> Row {
     row
 }
 
-/// Four rows: p50 and p99 of the send → acknowledgement latency, with the application's
-/// code where `#[tokio::main]` puts it (the runtime's `block_on`, off the worker threads, so
-/// each round trip crosses threads to the SDK's driver task and back), and in a task of the
-/// runtime (where a server's handlers run: the driver's wake-up lands on the same worker).
-/// Both sides run the same way in each pair of rows.
+/// p50 and p99 of the send → acknowledgement latency, with the application's code where
+/// `#[tokio::main]` puts it (the runtime's `block_on`, off the worker threads, so each round
+/// trip crosses threads to a spawned driver's task and back) and, with the driver spawned,
+/// also in a task of the runtime (where a server's handlers run: the driver's wake-up lands
+/// on the same worker). Both sides run the same way in each pair of rows.
 async fn sequential(server: &BenchServer, sizes: Sizes, driving: Driving) -> Vec<Row> {
     let count = sizes.sequential;
     let url = server.url("echo");
@@ -160,13 +160,10 @@ async fn in_a_task<T: Send + 'static>(work: impl Future<Output = T> + Send + 'st
         .expect("the benchmark's task finishes")
 }
 
-async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize, driving: Driving) -> Row {
+async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize) -> Row {
     let count = sizes.pipelined;
     let url = server.url("echo");
-    let name = format!(
-        "{count} sends pipelined with acks, queue cap {window}{}",
-        driving.label()
-    );
+    let name = format!("{count} sends pipelined with acks, queue cap {window}");
     let mut row = Row::new(name, "msg/s", Better::Higher);
     rounds(
         sizes,
@@ -181,7 +178,7 @@ async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize, driving: D
         },
         async || {
             let builder = sdk::builder(&url, window);
-            sdk::with_client(builder, driving, async |client, events| {
+            sdk::with_client(builder, Driving::Spawned, async |client, events| {
                 drop(events); // unread, it would keep every event
                 let started = Instant::now();
                 sdk::pipelined(client, count, window).await;

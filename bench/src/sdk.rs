@@ -15,11 +15,17 @@ pub fn builder(url: &str, queue: usize) -> ClientBuilder {
 /// events would not hold one: an unread stream keeps every event.
 pub async fn connected(builder: ClientBuilder) -> (Client, EventStream) {
     let client = builder.build().expect("builds");
+    let events = connect(&client).await;
+    (client, events)
+}
+
+/// Connects `client` and waits until it is; its event stream is opened before connecting.
+async fn connect(client: &Client) -> EventStream {
     let events = client.events();
     let mut statuses = client.status_changes();
     client.connect();
     while statuses.next().await != Some(Status::Connected) {}
-    (client, events)
+    events
 }
 
 /// Where the SDK's driver runs.
@@ -48,27 +54,20 @@ pub async fn with_client<T>(
     work: impl AsyncFnOnce(&Client, EventStream) -> T,
 ) -> T {
     match driving {
-        Driving::Spawned => {
-            let (client, events) = connected(builder).await;
-            let done = work(&client, events).await;
-            client.disconnect().await;
-            done
-        }
+        Driving::Spawned => connected_work(builder.build().expect("builds"), work).await,
         Driving::InAppTask => {
             let (client, driver) = builder.build_with_driver().expect("builds");
-            let app = async move {
-                let events = client.events();
-                let mut statuses = client.status_changes();
-                client.connect();
-                while statuses.next().await != Some(Status::Connected) {}
-                let done = work(&client, events).await;
-                client.disconnect().await;
-                done
-                // The last handle goes here, which ends the driver.
-            };
-            tokio::join!(app, driver).0
+            // The client's last handle goes with `connected_work`, which ends the driver.
+            tokio::join!(connected_work(client, work), driver).0
         }
     }
+}
+
+async fn connected_work<T>(client: Client, work: impl AsyncFnOnce(&Client, EventStream) -> T) -> T {
+    let events = connect(&client).await;
+    let done = work(&client, events).await;
+    client.disconnect().await;
+    done
 }
 
 /// Receives `count` messages.
