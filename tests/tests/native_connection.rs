@@ -276,3 +276,105 @@ fn the_client_handle_can_be_shared_across_threads_and_tasks() {
     fn sendable<T: Send + 'static>() {}
     sendable::<niochat_client::EventStream>();
 }
+
+/// A client built on a runtime of its own, with its server on another, so the test can
+/// hold the client's thread.
+fn client_runtime_and_server() -> (tokio::runtime::Runtime, TestServer, tokio::runtime::Runtime) {
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = server_runtime.block_on(TestServer::start());
+    let client_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (server_runtime, server, client_runtime)
+}
+
+#[test]
+fn on_a_quiet_connection_a_command_is_written_before_the_call_returns() {
+    let (_server_runtime, server, runtime) = client_runtime_and_server();
+    runtime.block_on(async {
+        let (client, _events) = connected(builder(&server, "alice")).await;
+        join(&client, "c1").await;
+        let answer = client.send_message("c1", "written at once");
+        // On a one-thread runtime, the driver's task cannot run until this task waits: the
+        // frame reaches the server only if the call wrote it.
+        let holding = std::time::Instant::now();
+        while server.messages("c1").is_empty() {
+            assert!(
+                holding.elapsed() < support::PATIENCE,
+                "the frame waited for the driver's task"
+            );
+            std::thread::yield_now();
+        }
+        // The acknowledgement is read by the task as usual.
+        answer.await.expect("acknowledged");
+        // Busy (the first still unanswered), a command is left to the task, and goes out in
+        // order after it.
+        let first = client.send_message("c1", "one");
+        let second = client.send_message("c1", "two");
+        first.await.expect("acknowledged");
+        second.await.expect("acknowledged");
+        let contents: Vec<String> = server
+            .messages("c1")
+            .iter()
+            .filter_map(|message| message.content.text().map(str::to_string))
+            .collect();
+        assert_eq!(contents, ["written at once", "one", "two"]);
+    });
+}
+
+#[test]
+fn commands_from_many_threads_at_once_are_all_acknowledged_in_their_order() {
+    let (_server_runtime, server, _) = client_runtime_and_server();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = runtime.block_on(async {
+        let (client, _events) = connected(builder(&server, "alice")).await;
+        join(&client, "c1").await;
+        client
+    });
+    // Each thread sends one message at a time, so the connection keeps turning quiet and
+    // threads race to write inline, with each other and with the driver's task.
+    let threads: Vec<_> = (0..4)
+        .map(|thread| {
+            let (client, runtime) = (client.clone(), runtime.handle().clone());
+            std::thread::spawn(move || {
+                for n in 0..100 {
+                    let answer = client.send_message("c1", format!("{thread} {n}"));
+                    runtime.block_on(answer).expect("acknowledged");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("no thread panicked");
+    }
+    let stored = server.messages("c1");
+    assert_eq!(stored.len(), 400, "every message, once");
+    for thread in 0..4 {
+        let numbers: Vec<usize> = stored
+            .iter()
+            .filter_map(|message| {
+                let (from, n) = message.content.text()?.split_once(' ')?;
+                (from == thread.to_string()).then(|| n.parse().ok())?
+            })
+            .collect();
+        assert_eq!(numbers, (0..100).collect::<Vec<_>>(), "thread {thread}");
+    }
+}
+
+#[test]
+fn a_client_outliving_its_runtime_refuses_commands_as_closed() {
+    let (server_runtime, server, runtime) = client_runtime_and_server();
+    let client = runtime.block_on(async {
+        let (client, _events) = connected(builder(&server, "alice")).await;
+        join(&client, "c1").await;
+        client
+    });
+    drop(runtime);
+    let answer = client.send_message("c1", "after the end");
+    let outcome = server_runtime.block_on(answer);
+    assert!(
+        matches!(outcome, Err(CommandError::Refused(Refused::Closed))),
+        "{outcome:?}"
+    );
+}

@@ -1,7 +1,7 @@
 //! [`Client`]: the handle applications hold. Runtime-free: the same handle works over the
 //! tokio driver, the browser driver and the FFI bindings.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_channel::oneshot;
 use web_time::Duration;
@@ -19,6 +19,24 @@ struct Inner {
     shared: Arc<Shared>,
     backend: &'static str,
     capabilities: Capabilities,
+    /// The driver, when it can run a turn on the caller's thread (the native driver that
+    /// `build()` spawns).
+    inline: OnceLock<Box<dyn InlineTurn>>,
+}
+
+/// A driver that a handle can ask to run one turn on the handle's own thread, now.
+///
+/// Why: with the driver's task on another thread, every command wakes that thread before
+/// its frame is written — on a multi-threaded runtime, a command from `main`'s `block_on`
+/// paid a thread wake-up before the frame left and another for the answer, where code
+/// writing its own socket pays only the second. When the connection is quiet (nothing
+/// queued, nothing awaiting an answer), a command runs the driver's turn on the caller's
+/// thread instead: its frame is written before the call returns. Busy, commands are left to
+/// the driver's task, which writes a turn's worth with one system call.
+pub(crate) trait InlineTurn: Send + Sync {
+    /// Runs a turn now if the driver is free; false if not (another thread is running one,
+    /// or the driver is gone): the caller then wakes the driver's task as usual.
+    fn run_turn(&self) -> bool;
 }
 
 impl Drop for Inner {
@@ -65,8 +83,16 @@ impl Client {
                 shared,
                 backend,
                 capabilities,
+                inline: OnceLock::new(),
             }),
         }
+    }
+
+    /// Lets commands run `driver`'s turns on their caller's thread while the connection is
+    /// quiet (see [`InlineTurn`]).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn run_turns_inline(&self, driver: Box<dyn InlineTurn>) {
+        let _ = self.inner.inline.set(driver);
     }
 
     /// The backend's name (`renum`, `pytake`).
@@ -271,7 +297,24 @@ impl Client {
     }
 
     fn send(&self, request: Request) {
-        // Fails only once the driver is gone; every reply channel then resolves as `Closed`.
-        let _ = self.inner.commands.push(ClientCommand(request));
+        let Inner {
+            commands,
+            shared,
+            inline,
+            ..
+        } = &*self.inner;
+        let command = ClientCommand(request);
+        // A push fails only once the driver is gone; every reply channel then resolves as
+        // `Closed`.
+        match inline.get() {
+            Some(driver) if shared.is_quiet() => {
+                if commands.push_quietly(command) && !driver.run_turn() {
+                    commands.wake();
+                }
+            }
+            _ => {
+                let _ = commands.push(command);
+            }
+        }
     }
 }

@@ -336,6 +336,7 @@ impl ClientCore {
     /// biggest single cost of pipelined sends). A future resolves after its events are in
     /// the streams.
     pub fn flush(&mut self) {
+        self.shared.set_quiet(self.engine.is_quiet());
         self.shared.publish(std::mem::take(&mut self.batch));
         for answered in self.answers.drain(..) {
             match answered {

@@ -25,6 +25,8 @@ mod tokens;
 pub use answer::Answer;
 pub use builder::{BuildError, ClientBuilder, CommandInbox};
 pub use client::Client;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use client::InlineTurn;
 pub use command::ClientCommand;
 pub use conectcrm::ConectCrmAgent;
 pub use driver_core::{ClientCore, DriverAction};

@@ -58,16 +58,30 @@ impl<T> Queue<T> {
     /// A reader that keeps up finds its queue empty: the batch then becomes the queue as it
     /// is, without moving its items one by one (events are a few hundred bytes each).
     pub(crate) fn publish(&self, batch: Vec<T>) -> bool {
-        self.append(|items| match items.is_empty() {
-            true => *items = VecDeque::from(batch),
-            false => items.extend(batch),
-        })
+        self.append(
+            |items| match items.is_empty() {
+                true => *items = VecDeque::from(batch),
+                false => items.extend(batch),
+            },
+            true,
+        )
     }
 
     /// Appends one item, waking the reader if it waits. False when the subscription is gone
     /// (the item is dropped).
     pub(crate) fn push(&self, item: T) -> bool {
-        self.append(|items| items.push_back(item))
+        self.append(|items| items.push_back(item), true)
+    }
+
+    /// Appends one item without waking the reader: for a caller about to run the reader's
+    /// turn itself, which calls [`wake`](Self::wake) if it could not. False as for `push`.
+    pub(crate) fn push_quietly(&self, item: T) -> bool {
+        self.append(|items| items.push_back(item), false)
+    }
+
+    /// Wakes the reader if it waits.
+    pub(crate) fn wake(&self) {
+        wake_after_unlock(self.lock());
     }
 
     /// Ends the stream after what it holds.
@@ -77,14 +91,18 @@ impl<T> Queue<T> {
         wake_after_unlock(state);
     }
 
-    /// Adds to the items under one lock, unless the subscription is gone.
-    fn append(&self, add: impl FnOnce(&mut VecDeque<T>)) -> bool {
+    /// Adds to the items under one lock, unless the subscription is gone, and wakes a
+    /// waiting reader if asked to.
+    fn append(&self, add: impl FnOnce(&mut VecDeque<T>), wake: bool) -> bool {
         let mut state = self.lock();
         if state.dropped {
             return false;
         }
         add(&mut state.items);
-        wake_after_unlock(state);
+        match wake {
+            true => wake_after_unlock(state),
+            false => drop(state),
+        }
         true
     }
 }
@@ -244,6 +262,20 @@ mod tests {
         assert!(queue.push(PushesWhenDropped(Some(queue.clone()))));
         // Under the lock, the item's push would lock again: a deadlock (or a panic).
         drop(subscription);
+    }
+
+    #[test]
+    fn a_quiet_push_wakes_no_one_until_asked() {
+        let (mut subscription, queue) = Subscription::new(VecDeque::new());
+        let wakes = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        assert_eq!(poll(&mut subscription, &wakes), Poll::Pending);
+        assert!(queue.push_quietly(1));
+        assert_eq!(woken(&wakes), 0);
+        queue.wake();
+        assert_eq!(woken(&wakes), 1);
+        assert_eq!(poll(&mut subscription, &wakes), Poll::Ready(Some(1)));
+        drop(subscription);
+        assert!(!queue.push_quietly(2), "the reader is gone");
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub(crate) struct Shared {
     /// event: with none, an event is not built into a batch only to be dropped. Set when a
     /// stream subscribes; cleared when a publish finds every stream dropped.
     event_streams: AtomicBool,
+    /// The engine [is quiet](crate::engine::Engine::is_quiet) as of the driver's last turn: a
+    /// handle's command may then run a turn of the driver on the handle's thread (see
+    /// `Client::send`). Set at every [`ClientCore::flush`](super::ClientCore::flush).
+    quiet: AtomicBool,
 }
 
 impl Shared {
@@ -43,6 +47,7 @@ impl Shared {
                 closed: false,
             }),
             event_streams: AtomicBool::new(false),
+            quiet: AtomicBool::new(false),
         }
     }
 
@@ -73,6 +78,14 @@ impl Shared {
     /// published whatever this says: they keep [`status`](Self::status) current.
     pub(crate) fn has_event_streams(&self) -> bool {
         self.event_streams.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_quiet(&self, quiet: bool) {
+        self.quiet.store(quiet, Ordering::Release);
+    }
+
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet.load(Ordering::Acquire)
     }
 
     pub(crate) fn subscribe_statuses(&self) -> StatusStream {

@@ -320,6 +320,12 @@ impl Engine {
         self.rooms.joined().cloned().collect()
     }
 
+    /// Connected, with nothing queued and nothing waiting for an answer: a command now is
+    /// written at once and alone, so a driver may carry it out on the caller's thread.
+    pub fn is_quiet(&self) -> bool {
+        self.is_ready() && self.outbox.depth() == 0 && self.ledger.len() == 0
+    }
+
     fn is_ready(&self) -> bool {
         matches!(self.phase, Phase::Ready { .. })
     }

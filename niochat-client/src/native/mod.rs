@@ -4,6 +4,10 @@
 //! a thin loop that carries out the core's I/O and feeds it what happens, with the current
 //! time. Dropping the last [`Client`] handle closes the connection and ends the task.
 //!
+//! Its handles may run a turn of that loop on their own thread: a command made while the
+//! connection is quiet is written before the call returns, without waking the task's thread
+//! (see `shared_driver`).
+//!
 //! [`ClientBuilder::build_with_driver`] hands that loop to the application instead, as a
 //! [`Driver`] future to run where it likes. Run in the same task as the code that reads the
 //! client's events, it saves a thread hand-over per turn: on a multi-threaded runtime each
@@ -12,6 +16,7 @@
 mod driver;
 mod file_store;
 mod read_ahead;
+mod shared_driver;
 mod transport;
 mod writer;
 
@@ -31,7 +36,7 @@ impl ClientBuilder {
         self.check()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
         let (client, driver) = self.build_with_driver()?;
-        runtime.spawn(driver);
+        client.run_turns_inline(shared_driver::spawn(driver, &runtime));
         Ok(client)
     }
 
