@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use web_time::Instant;
 
+use super::read_ahead::AnswersAwaited;
 use super::transport::{Reader, Socket, Transport};
 use super::writer::Writer;
 use crate::auth::AuthToken;
@@ -33,6 +34,8 @@ struct Io {
     live: Option<(ConnectionId, Reader, Writer)>,
     /// Writers finishing a close handshake.
     closing: Vec<JoinHandle<()>>,
+    /// Told after each turn whether the core waits for answers, for the socket's read-ahead.
+    awaited: AnswersAwaited,
 }
 
 pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport: Transport) {
@@ -42,12 +45,14 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
         opening: None,
         live: None,
         closing: Vec::new(),
+        awaited: AnswersAwaited::default(),
     };
     let mut timer = Timer::new();
     loop {
         io.carry_out(&mut core).await;
         io.write_now(&mut core);
         core.flush();
+        io.awaited.set(!core.engine().is_quiet());
         timer.arm(core.poll_timeout());
         let (reading, writing) = (io.live.is_some(), io.writing());
         let (reader, writer) = io
@@ -103,8 +108,10 @@ impl Io {
                     connection,
                     request,
                 } => {
-                    self.opening =
-                        Some((connection, Box::pin(self.transport.clone().open(request))));
+                    self.opening = Some((
+                        connection,
+                        Box::pin(self.transport.clone().open(request, self.awaited.clone())),
+                    ));
                 }
                 DriverAction::Send { connection, text } => match &mut self.live {
                     Some((live, _, writer)) if *live == connection => writer.send(text),

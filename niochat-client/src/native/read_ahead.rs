@@ -17,6 +17,14 @@
 //! connection: 32 KiB per idle connection would break the memory goal that the 4 KiB
 //! tungstenite buffer is there for.
 //!
+//! While the client waits for answers (pipelined sends waiting for their acknowledgements, a
+//! join waiting for its history), the driver says so through [`AnswersAwaited`] and the
+//! buffer is kept between bursts: each burst of answers is then one `recv` straight into it,
+//! as a client with a large buffer makes, instead of a 4 KiB read first and the rest after
+//! (strace on the pipelined benchmark: two `recv` per window of 100 acknowledgements, and a
+//! 32 KiB allocation per window that made `malloc` consolidate its free lists). A quiet
+//! connection, the one the memory goal measures, holds no buffer.
+//!
 //! The buffer is zero-filled each time a burst takes it. Reading into its spare capacity with
 //! `TcpStream::try_read_buf` instead was tried: it saved the memset (under 1 % of a pipelined
 //! run's client samples) but, unlike `poll_read`, does not clear the socket's readiness after
@@ -25,6 +33,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -33,24 +43,42 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// 64 KiB threshold, past which freeing a block makes `malloc` consolidate its free lists.
 pub(crate) const CHUNK: usize = 32 << 10;
 
+/// Whether the client waits for answers from the server, so that bursts are coming: set by
+/// the driver after each turn, read by the connection's [`ReadAhead`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AnswersAwaited(Arc<AtomicBool>);
+
+impl AnswersAwaited {
+    pub(crate) fn set(&self, awaited: bool) {
+        self.0.store(awaited, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// A stream whose reads go through a buffer while the peer keeps sending.
 #[derive(Debug)]
 pub(crate) struct ReadAhead<S> {
     inner: S,
-    /// Empty while the connection is quiet; [`CHUNK`] bytes during a burst.
+    /// Empty while the connection is quiet; [`CHUNK`] bytes during a burst, or while answers
+    /// are awaited.
     buffer: Vec<u8>,
     /// The bytes of `buffer` read from the socket and not yet handed out.
     start: usize,
     end: usize,
+    awaited: AnswersAwaited,
 }
 
 impl<S> ReadAhead<S> {
-    pub(crate) fn new(inner: S) -> Self {
+    pub(crate) fn new(inner: S, awaited: AnswersAwaited) -> Self {
         Self {
             inner,
             buffer: Vec::new(),
             start: 0,
             end: 0,
+            awaited,
         }
     }
 
@@ -72,7 +100,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
             return Poll::Ready(Ok(()));
         }
         if this.start == this.end {
-            if this.buffer.is_empty() {
+            let awaited = this.awaited.get();
+            if this.buffer.is_empty() && !awaited {
                 // Quiet: straight into the caller's buffer. Filling it means more may wait.
                 ready!(Pin::new(&mut this.inner).poll_read(context, out))?;
                 if out.remaining() == 0 {
@@ -80,11 +109,18 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
                 }
                 return Poll::Ready(Ok(()));
             }
+            if this.buffer.is_empty() {
+                // Answers are coming: take them in one read.
+                this.buffer = vec![0; CHUNK];
+            }
             let mut ahead = ReadBuf::new(&mut this.buffer);
             match Pin::new(&mut this.inner).poll_read(context, &mut ahead) {
                 Poll::Pending => {
-                    // The burst is over: give the memory back until the next one.
-                    this.buffer = Vec::new();
+                    // The burst is over: unless more answers are awaited, give the memory
+                    // back until the next one.
+                    if !awaited {
+                        this.buffer = Vec::new();
+                    }
                     return Poll::Pending;
                 }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
@@ -140,10 +176,20 @@ mod tests {
 
     /// A connected pair on 127.0.0.1: the peer's end, and ours under a read-ahead.
     async fn pair() -> (TcpStream, ReadAhead<TcpStream>) {
+        awaiting_pair(AnswersAwaited::default()).await
+    }
+
+    async fn awaiting_pair(awaited: AnswersAwaited) -> (TcpStream, ReadAhead<TcpStream>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (ours, accepted) = tokio::join!(TcpStream::connect(address), listener.accept());
-        (accepted.unwrap().0, ReadAhead::new(ours.unwrap()))
+        (accepted.unwrap().0, ReadAhead::new(ours.unwrap(), awaited))
+    }
+
+    /// Whether a read now would wait (nothing on the socket).
+    fn would_wait(reader: &mut ReadAhead<TcpStream>) -> bool {
+        let mut chunk = [0u8; 4096];
+        futures_util::FutureExt::now_or_never(reader.read(&mut chunk)).is_none()
     }
 
     /// Reads with a 4 KiB buffer, as tungstenite does, until `count` bytes have come.
@@ -168,13 +214,30 @@ mod tests {
         assert_eq!(read_all(&mut reader, burst.len()).await, burst);
         assert!(reader.holds_a_buffer(), "a full read starts a read-ahead");
         // The socket is empty now: the next read waits, and the buffer is given back.
-        let mut chunk = [0u8; 4096];
-        let waited = futures_util::FutureExt::now_or_never(reader.read(&mut chunk));
-        assert!(waited.is_none());
+        assert!(would_wait(&mut reader));
         assert!(!reader.holds_a_buffer());
         // A small frame on a quiet connection passes straight through, holding nothing.
         peer.write_all(b"small").await.unwrap();
         assert_eq!(read_all(&mut reader, 5).await, b"small");
+        assert!(!reader.holds_a_buffer());
+    }
+
+    #[tokio::test]
+    async fn while_answers_are_awaited_the_buffer_stays_between_bursts() {
+        let awaited = AnswersAwaited::default();
+        let (mut peer, mut reader) = awaiting_pair(awaited.clone()).await;
+        awaited.set(true);
+        // Even a small burst is read through the buffer, which outlives the burst.
+        peer.write_all(b"first answers").await.unwrap();
+        assert_eq!(read_all(&mut reader, 13).await, b"first answers");
+        assert!(would_wait(&mut reader));
+        assert!(reader.holds_a_buffer(), "answers are still awaited");
+        let burst: Vec<u8> = (0..20_000u32).map(|n| (n % 253) as u8).collect();
+        peer.write_all(&burst).await.unwrap();
+        assert_eq!(read_all(&mut reader, burst.len()).await, burst);
+        // Nothing awaited any more: the next wait gives the memory back.
+        awaited.set(false);
+        assert!(would_wait(&mut reader));
         assert!(!reader.holds_a_buffer());
     }
 

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use super::read_ahead::ReadAhead;
+use super::read_ahead::{AnswersAwaited, ReadAhead};
 use super::writer::Writer;
 use crate::core::BuildError;
 use crate::dialect::ConnectRequest;
@@ -58,7 +58,12 @@ impl Transport {
     }
 
     /// Opens `request`. A failure is an event for the engine, with nothing secret in it.
-    pub(crate) async fn open(self, request: ConnectRequest) -> Result<Socket, TransportEvent> {
+    /// `awaited` tells the socket's read-ahead when answers are coming.
+    pub(crate) async fn open(
+        self,
+        request: ConnectRequest,
+        awaited: AnswersAwaited,
+    ) -> Result<Socket, TransportEvent> {
         let url = request.url;
         let failed = |kind: ConnectionErrorKind, detail: String| {
             let detail = detail.replace(url.expose(), url.redacted());
@@ -90,7 +95,7 @@ impl Transport {
         let _ = stream.set_nodelay(true);
         // tungstenite zero-fills its whole read buffer before each read: its size is what an
         // idle connection keeps resident. Bursts are read ahead in larger reads below it.
-        let stream = ReadAhead::new(stream);
+        let stream = ReadAhead::new(stream, awaited);
         let config = WebSocketConfig::default()
             .read_buffer_size(self.read_buffer_bytes)
             .max_message_size(Some(self.max_incoming_bytes))
