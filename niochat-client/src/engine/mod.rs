@@ -326,6 +326,11 @@ impl Engine {
         self.is_ready() && self.outbox.depth() == 0 && self.ledger.len() == 0
     }
 
+    /// How many frames written on this connection wait for the server's answer.
+    pub fn answers_awaited(&self) -> usize {
+        self.ledger.len()
+    }
+
     fn is_ready(&self) -> bool {
         matches!(self.phase, Phase::Ready { .. })
     }

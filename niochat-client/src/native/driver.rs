@@ -34,7 +34,7 @@ struct Io {
     live: Option<(ConnectionId, Reader, Writer)>,
     /// Writers finishing a close handshake.
     closing: Vec<JoinHandle<()>>,
-    /// Told after each turn whether the core waits for answers, for the socket's read-ahead.
+    /// Told after each turn how many answers the core waits for, for the socket's read-ahead.
     awaited: AnswersAwaited,
 }
 
@@ -52,7 +52,7 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
         io.carry_out(&mut core).await;
         io.write_now(&mut core);
         core.flush();
-        io.awaited.set(!core.engine().is_quiet());
+        io.awaited.set(core.engine().answers_awaited());
         timer.arm(core.poll_timeout());
         let (reading, writing) = (io.live.is_some(), io.writing());
         let (reader, writer) = io

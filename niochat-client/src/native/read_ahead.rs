@@ -17,13 +17,12 @@
 //! connection: 32 KiB per idle connection would break the memory goal that the 4 KiB
 //! tungstenite buffer is there for.
 //!
-//! While the client waits for answers (pipelined sends waiting for their acknowledgements, a
-//! join waiting for its history), the driver says so through [`AnswersAwaited`] and the
-//! buffer is kept between bursts: each burst of answers is then one `recv` straight into it,
-//! as a client with a large buffer makes, instead of a 4 KiB read first and the rest after
-//! (strace on the pipelined benchmark: two `recv` per window of 100 acknowledgements, and a
-//! 32 KiB allocation per window that made `malloc` consolidate its free lists). A quiet
-//! connection, the one the memory goal measures, holds no buffer.
+//! When many answers are on their way (pipelined sends waiting for their acknowledgements),
+//! the driver says so through [`AnswersAwaited`] and the burst is read straight into the
+//! buffer, in one `recv` as a client with a large buffer makes, instead of a 4 KiB read first
+//! and the rest after (strace on the pipelined benchmark: two `recv` per window of 100
+//! acknowledgements, against one). A few answers (a sequential send's one acknowledgement)
+//! fit the 4 KiB read and still pass straight through, allocating nothing.
 //!
 //! The buffer is zero-filled each time a burst takes it. Reading into its spare capacity with
 //! `TcpStream::try_read_buf` instead was tried: it saved the memset (under 1 % of a pipelined
@@ -34,7 +33,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -43,18 +42,23 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// 64 KiB threshold, past which freeing a block makes `malloc` consolidate its free lists.
 pub(crate) const CHUNK: usize = 32 << 10;
 
-/// Whether the client waits for answers from the server, so that bursts are coming: set by
-/// the driver after each turn, read by the connection's [`ReadAhead`].
+/// From how many answers awaited a burst is read straight into the read-ahead buffer. Fewer
+/// fit, as a rule, in tungstenite's 4 KiB read (an acknowledgement is about 100 bytes).
+const MANY_ANSWERS: usize = 32;
+
+/// How many answers the client waits for from the server: set by the driver after each
+/// turn, read by the connection's [`ReadAhead`] to tell a burst coming.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct AnswersAwaited(Arc<AtomicBool>);
+pub(crate) struct AnswersAwaited(Arc<AtomicUsize>);
 
 impl AnswersAwaited {
-    pub(crate) fn set(&self, awaited: bool) {
+    pub(crate) fn set(&self, awaited: usize) {
         self.0.store(awaited, Ordering::Relaxed);
     }
 
-    fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    /// Whether a burst of answers is coming.
+    fn many(&self) -> bool {
+        self.0.load(Ordering::Relaxed) >= MANY_ANSWERS
     }
 }
 
@@ -62,8 +66,8 @@ impl AnswersAwaited {
 #[derive(Debug)]
 pub(crate) struct ReadAhead<S> {
     inner: S,
-    /// Empty while the connection is quiet; [`CHUNK`] bytes during a burst, or while answers
-    /// are awaited.
+    /// Empty while the connection is quiet; [`CHUNK`] bytes during a burst, or while many
+    /// answers are awaited.
     buffer: Vec<u8>,
     /// The bytes of `buffer` read from the socket and not yet handed out.
     start: usize,
@@ -100,8 +104,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
             return Poll::Ready(Ok(()));
         }
         if this.start == this.end {
-            let awaited = this.awaited.get();
-            if this.buffer.is_empty() && !awaited {
+            let burst_coming = this.awaited.many();
+            if this.buffer.is_empty() && !burst_coming {
                 // Quiet: straight into the caller's buffer. Filling it means more may wait.
                 ready!(Pin::new(&mut this.inner).poll_read(context, out))?;
                 if out.remaining() == 0 {
@@ -116,9 +120,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
             let mut ahead = ReadBuf::new(&mut this.buffer);
             match Pin::new(&mut this.inner).poll_read(context, &mut ahead) {
                 Poll::Pending => {
-                    // The burst is over: unless more answers are awaited, give the memory
-                    // back until the next one.
-                    if !awaited {
+                    // The burst is over: unless more are coming, give the memory back
+                    // until the next one.
+                    if !burst_coming {
                         this.buffer = Vec::new();
                     }
                     return Poll::Pending;
@@ -223,11 +227,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn while_answers_are_awaited_the_buffer_stays_between_bursts() {
+    async fn while_many_answers_are_awaited_the_buffer_stays_between_bursts() {
         let awaited = AnswersAwaited::default();
         let (mut peer, mut reader) = awaiting_pair(awaited.clone()).await;
-        awaited.set(true);
-        // Even a small burst is read through the buffer, which outlives the burst.
+        // One answer awaited: it passes straight through.
+        awaited.set(1);
+        peer.write_all(b"one answer").await.unwrap();
+        assert_eq!(read_all(&mut reader, 10).await, b"one answer");
+        assert!(would_wait(&mut reader));
+        assert!(!reader.holds_a_buffer());
+        // Many: even their first bytes are read through the buffer, which outlives them.
+        awaited.set(MANY_ANSWERS);
         peer.write_all(b"first answers").await.unwrap();
         assert_eq!(read_all(&mut reader, 13).await, b"first answers");
         assert!(would_wait(&mut reader));
@@ -236,7 +246,7 @@ mod tests {
         peer.write_all(&burst).await.unwrap();
         assert_eq!(read_all(&mut reader, burst.len()).await, burst);
         // Nothing awaited any more: the next wait gives the memory back.
-        awaited.set(false);
+        awaited.set(0);
         assert!(would_wait(&mut reader));
         assert!(!reader.holds_a_buffer());
     }
