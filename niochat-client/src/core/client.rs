@@ -90,7 +90,10 @@ impl Client {
 
     /// Lets commands run `driver`'s turns on their caller's thread while the connection is
     /// quiet (see [`InlineTurn`]).
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg_attr(
+        not(all(feature = "native", not(target_arch = "wasm32"))),
+        allow(dead_code)
+    )]
     pub(crate) fn run_turns_inline(&self, driver: Box<dyn InlineTurn>) {
         let _ = self.inner.inline.set(driver);
     }

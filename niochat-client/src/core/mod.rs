@@ -25,7 +25,7 @@ mod tokens;
 pub use answer::Answer;
 pub use builder::{BuildError, ClientBuilder, CommandInbox};
 pub use client::Client;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub(crate) use client::InlineTurn;
 pub use command::ClientCommand;
 pub use conectcrm::ConectCrmAgent;
