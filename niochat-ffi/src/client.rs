@@ -190,7 +190,10 @@ impl Client {
         let (runtime, handle) = Runtime::start()?;
         let built = {
             let _entered = handle.enter();
-            builder.build()
+            // Calls come from the app's threads, often the UI thread: the connection's work
+            // (saving the outbox through the app's storage, waking its coroutines) stays on
+            // the runtime's thread.
+            builder.caller_thread_writes(false).build()
         };
         let client = built.map_err(|error| NioChatError::InvalidConfig {
             detail: error.to_string(),

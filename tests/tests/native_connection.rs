@@ -378,3 +378,63 @@ fn a_client_outliving_its_runtime_refuses_commands_as_closed() {
         "{outcome:?}"
     );
 }
+
+#[test]
+fn a_command_made_inline_during_a_flood_loses_none_of_it() {
+    let (_server_runtime, server, runtime) = client_runtime_and_server();
+    runtime.block_on(async {
+        let (client, mut events) = connected(builder(&server, "alice")).await;
+        join(&client, "c1").await;
+        drop(events.drain_ready());
+        // While this task holds the only thread of alice's runtime, her driver's task cannot
+        // read: the flood piles up on her socket and in the server's queue.
+        const FLOOD: usize = 5_000;
+        for n in 0..FLOOD {
+            server.post_message("c1", "bob", &format!("flood {n}"));
+        }
+        // Quiet (nothing of alice's is outstanding), so the call runs a pass of the driver
+        // on this thread: one burst of frames at most (the bound itself is proved in
+        // `shared_driver`'s unit tests), then the rest is the task's.
+        let answer = client.send_message("c1", "mine");
+        let read_by_the_call = count_messages(events.drain_ready());
+        assert!(
+            read_by_the_call <= 1_024,
+            "the call read {read_by_the_call} frames on the caller's thread"
+        );
+        answer.await.expect("acknowledged");
+        // Nothing is lost: the task reads the rest.
+        let mut received = read_by_the_call;
+        let deadline = tokio::time::Instant::now() + support::PATIENCE;
+        while received < FLOOD {
+            let event = tokio::time::timeout_at(deadline, events.next())
+                .await
+                .expect("the whole flood arrives");
+            received += count_messages(event);
+        }
+    });
+}
+
+fn count_messages(events: impl IntoIterator<Item = Event>) -> usize {
+    let bob = niochat_client::Id::from("bob");
+    events
+        .into_iter()
+        .filter(|event| {
+            matches!(event, Event::Message { message, .. } if message.user_id.as_ref() == Some(&bob))
+        })
+        .count()
+}
+
+#[test]
+fn with_caller_thread_writes_off_a_command_waits_for_the_drivers_task() {
+    let (_server_runtime, server, runtime) = client_runtime_and_server();
+    runtime.block_on(async {
+        let builder = builder(&server, "alice").caller_thread_writes(false);
+        let (client, _events) = connected(builder).await;
+        join(&client, "c1").await;
+        let answer = client.send_message("c1", "through the task");
+        // On a one-thread runtime the task runs only once this task waits.
+        assert!(server.messages("c1").is_empty(), "written by the call");
+        answer.await.expect("acknowledged");
+        assert_eq!(server.messages("c1").len(), 1);
+    });
+}

@@ -63,6 +63,8 @@ pub struct ClientBuilder {
     outbox_store: Option<Arc<dyn OutboxStore>>,
     #[cfg_attr(not(feature = "native"), allow(dead_code))]
     pub(crate) extra_roots: Vec<Vec<u8>>,
+    #[cfg_attr(not(feature = "native"), allow(dead_code))]
+    pub(crate) caller_thread_writes: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -87,6 +89,7 @@ impl ClientBuilder {
             tokens: None,
             outbox_store: None,
             extra_roots: Vec::new(),
+            caller_thread_writes: true,
         }
     }
 
@@ -174,6 +177,18 @@ impl ClientBuilder {
     /// Without one, the outbox lives as long as the client.
     pub fn outbox_store(mut self, store: impl OutboxStore) -> Self {
         self.outbox_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Whether the client [`build`](Self::build) makes may carry out a command on the thread
+    /// that gives it, when the connection is quiet (connected, nothing queued, nothing
+    /// awaiting an answer): the frame is then written before the call returns, without
+    /// waking the connection's task on another thread. On by default. Turn it off when the
+    /// calling threads must not do the connection's work: it may save the outbox through
+    /// the [`outbox_store`](Self::outbox_store), read up to a burst of frames and wake the
+    /// event streams' readers there. The mobile bindings turn it off (a UI thread).
+    pub fn caller_thread_writes(mut self, allowed: bool) -> Self {
+        self.caller_thread_writes = allowed;
         self
     }
 

@@ -58,6 +58,8 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
         core.flush();
         io.awaited.set(core.engine().answers_awaited());
         timer.arm(core.poll_timeout());
+        // A handle running this pass on its own thread stops here; the task goes on.
+        super::shared_driver::yield_after_inline_pass().await;
         let (reading, writing) = (io.live.is_some(), io.writing());
         let (reader, writer) = io
             .live

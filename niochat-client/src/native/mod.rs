@@ -4,9 +4,9 @@
 //! a thin loop that carries out the core's I/O and feeds it what happens, with the current
 //! time. Dropping the last [`Client`] handle closes the connection and ends the task.
 //!
-//! Its handles may run a turn of that loop on their own thread: a command made while the
+//! Its handles may run a pass of that loop on their own thread: a command made while the
 //! connection is quiet is written before the call returns, without waking the task's thread
-//! (see `shared_driver`).
+//! (see `shared_driver`; [`ClientBuilder::caller_thread_writes`] turns it off).
 //!
 //! [`ClientBuilder::build_with_driver`] hands that loop to the application instead, as a
 //! [`Driver`] future to run where it likes. Run in the same task as the code that reads the
@@ -35,8 +35,12 @@ impl ClientBuilder {
         // Settings first: a bad endpoint says so whether or not a runtime is there.
         self.check()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
+        let caller_thread_writes = self.caller_thread_writes;
         let (client, driver) = self.build_with_driver()?;
-        client.run_turns_inline(shared_driver::spawn(driver, &runtime));
+        match caller_thread_writes {
+            true => client.run_turns_inline(shared_driver::spawn(driver, &runtime)),
+            false => drop(runtime.spawn(driver)),
+        }
         Ok(client)
     }
 
