@@ -24,8 +24,9 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// How many frames already waiting on the socket are read in one turn. Each turn's events
 /// wake the application once, so fewer, larger turns wake it less: 1,024 rather than 256 cut
 /// the futex calls of receiving 600,000 messages from 4,754 to 1,913 (and the receive rate
-/// rose in each of four alternated pairs). A turn of 1,024 frames takes about a millisecond,
-/// the longest a command waits behind a flood.
+/// rose in each of four alternated pairs). A turn of 1,024 frames takes about a millisecond:
+/// what a command waits behind a flood for each turn that reads before it (`select!` picks
+/// at random between a waiting command and waiting frames).
 const BURST: usize = 1024;
 
 struct Io {
