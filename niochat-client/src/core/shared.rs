@@ -98,7 +98,10 @@ impl Shared {
         subscription
     }
 
-    /// Publishes one turn's events: one lock and one wake-up per subscriber.
+    /// Publishes one turn's events: one wake-up per subscriber. The subscribers are taken
+    /// under the lock and woken after it is released: a reader's waker may run code at once
+    /// (a coroutine resumed in place) that calls back into the client, which would wait for
+    /// this lock on its own thread. Only the driver publishes, one turn at a time.
     pub(crate) fn publish(&self, batch: Vec<Event>) {
         if batch.is_empty() {
             return;
@@ -110,38 +113,131 @@ impl Shared {
                 _ => None,
             })
             .collect();
-        let mut state = self.lock();
-        if let Some(last) = statuses.last() {
-            state.status = last.clone();
-            state
-                .statuses
-                .retain(|queue| queue.publish(statuses.clone()));
-        }
-        let mut batch = Some(batch);
-        let last = state.events.len().saturating_sub(1);
-        let mut index = 0;
-        state.events.retain(|queue| {
-            let events = match index == last {
-                true => batch.take().unwrap_or_default(),
-                false => batch.clone().unwrap_or_default(),
+        let (status_queues, event_queues) = {
+            let mut state = self.lock();
+            if let Some(last) = statuses.last() {
+                state.status = last.clone();
+            }
+            let status_queues = match statuses.is_empty() {
+                true => Vec::new(),
+                false => state.statuses.clone(),
             };
-            index += 1;
-            queue.publish(events)
-        });
+            (status_queues, state.events.clone())
+        };
+        let gone_statuses: Vec<_> = status_queues
+            .iter()
+            .filter(|queue| !queue.publish(statuses.clone()))
+            .collect();
+        let mut batch = Some(batch);
+        let last = event_queues.len().saturating_sub(1);
+        let gone_events: Vec<_> = event_queues
+            .iter()
+            .enumerate()
+            .filter(|(index, queue)| {
+                let events = match *index == last {
+                    true => batch.take().unwrap_or_default(),
+                    false => batch.clone().unwrap_or_default(),
+                };
+                !queue.publish(events)
+            })
+            .map(|(_, queue)| queue)
+            .collect();
+        if gone_statuses.is_empty() && gone_events.is_empty() {
+            return;
+        }
+        let mut state = self.lock();
+        state
+            .statuses
+            .retain(|queue| !gone_statuses.iter().any(|gone| Arc::ptr_eq(gone, queue)));
+        state
+            .events
+            .retain(|queue| !gone_events.iter().any(|gone| Arc::ptr_eq(gone, queue)));
         self.event_streams
             .store(!state.events.is_empty(), Ordering::Release);
     }
 
     /// The driver is gone: every stream ends after what it holds.
     pub(crate) fn close(&self) {
-        let mut state = self.lock();
-        state.closed = true;
-        self.event_streams.store(false, Ordering::Release);
-        for queue in state.events.drain(..) {
+        let (events, statuses) = {
+            let mut state = self.lock();
+            state.closed = true;
+            self.event_streams.store(false, Ordering::Release);
+            (
+                std::mem::take(&mut state.events),
+                std::mem::take(&mut state.statuses),
+            )
+        };
+        // Woken outside the lock, as in `publish`.
+        for queue in events {
             queue.close();
         }
-        for queue in state.statuses.drain(..) {
+        for queue in statuses {
             queue.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::{Context, Wake, Waker};
+
+    use futures_core::Stream;
+
+    use super::*;
+
+    /// A reader's waker that, as a coroutine resumed in place would, looks at the client's
+    /// shared state at once: it counts the wake-ups that found the state free.
+    struct LooksAtOnce {
+        shared: Arc<Shared>,
+        found_free: AtomicUsize,
+    }
+
+    impl Wake for LooksAtOnce {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            if self.shared.state.try_lock().is_ok() {
+                self.found_free.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    #[test]
+    fn readers_are_woken_after_the_shared_state_is_released() {
+        let shared = Arc::new(Shared::new());
+        let mut events = shared.subscribe_events();
+        let mut statuses = shared.subscribe_statuses();
+        let reader = Arc::new(LooksAtOnce {
+            shared: shared.clone(),
+            found_free: AtomicUsize::new(0),
+        });
+        let waker = Waker::from(reader.clone());
+        let mut context = Context::from_waker(&waker);
+        // The status stream starts with the current status; wait after it.
+        let _ = Pin::new(&mut statuses).poll_next(&mut context);
+        assert!(Pin::new(&mut statuses).poll_next(&mut context).is_pending());
+        assert!(Pin::new(&mut events).poll_next(&mut context).is_pending());
+
+        shared.publish(vec![Event::Status(Status::Connecting)]);
+        assert_eq!(
+            reader.found_free.load(Ordering::SeqCst),
+            2,
+            "woken under the lock"
+        );
+
+        let _ = Pin::new(&mut statuses).poll_next(&mut context);
+        let _ = Pin::new(&mut events).poll_next(&mut context);
+        assert!(Pin::new(&mut statuses).poll_next(&mut context).is_pending());
+        assert!(Pin::new(&mut events).poll_next(&mut context).is_pending());
+        shared.close();
+        assert_eq!(
+            reader.found_free.load(Ordering::SeqCst),
+            4,
+            "woken under the lock"
+        );
     }
 }
