@@ -137,10 +137,7 @@ macro_rules! frame_enum {
 }
 
 /// `{"type": kind, ...payload's fields}` in one pass.
-pub(crate) fn tagged_text<T: Serialize>(
-    kind: &'static str,
-    payload: &T,
-) -> serde_json::Result<String> {
+fn tagged_text<T: Serialize>(kind: &'static str, payload: &T) -> serde_json::Result<String> {
     #[derive(Serialize)]
     struct Tagged<'a, T> {
         #[serde(rename = "type")]
