@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use niochat_client::engine::{Jitter, ReconnectPolicy};
-use niochat_client::{Client, ClientBuilder, Event, EventStream, Status};
+use niochat_client::{Client, ClientBuilder, Event, EventStream, Id, Status};
 
 pub fn builder(url: &str, queue: usize) -> ClientBuilder {
     ClientBuilder::new(url).queue_capacity(queue)
@@ -91,10 +91,13 @@ pub async fn receive(events: &mut EventStream, count: u64) {
 /// One message at a time, each waiting for its acknowledgement; the latencies.
 pub async fn sequential(client: &Client, count: usize) -> Vec<Duration> {
     let mut latencies = Vec::with_capacity(count);
+    // Kept as an app keeps its conversation's id: a clone shares it, where a `&str` is
+    // copied into a new id for each message.
+    let conversation = Id::from("c1");
     for n in 0..count {
         let started = Instant::now();
         client
-            .send_message("c1", format!("message {n}"))
+            .send_message(conversation.clone(), format!("message {n}"))
             .await
             .expect("acknowledged");
         latencies.push(started.elapsed());
@@ -104,8 +107,9 @@ pub async fn sequential(client: &Client, count: usize) -> Vec<Duration> {
 
 /// `count` messages with at most `window` waiting for their acknowledgement.
 pub async fn pipelined(client: &Client, count: usize, window: usize) {
+    let conversation = Id::from("c1");
     futures_util::stream::iter(0..count)
-        .map(|n| client.send_message("c1", format!("message {n}")))
+        .map(|n| client.send_message(conversation.clone(), format!("message {n}")))
         .buffered(window)
         .for_each(|ack| {
             ack.expect("acknowledged");

@@ -7,6 +7,7 @@
 //! so that a frame re-encodes exactly as it arrived, and offers a parsed view where one exists.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -15,30 +16,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Both forms compare by their text, so `Id::from(7)` equals `Id::from("7")`: servers that send
 /// an id as a number in one frame and as a string in another do not break de-duplication.
-#[derive(Eq)]
+///
+/// A text id is shared, not copied, when cloned: an id goes into the outbox, the
+/// acknowledgement, the event and the rooms' memory, and each copy of a `String` was an
+/// allocation per message. Keep a conversation's `Id` and pass clones of it to send
+/// messages without allocating one each time.
+#[derive(Clone, Eq)]
 pub enum Id {
     /// A textual id, such as a uuid.
-    Text(String),
+    Text(Arc<str>),
     /// A numeric id, as Django and other integer-keyed backends send them.
     Number(i64),
-}
-
-impl Clone for Id {
-    fn clone(&self) -> Self {
-        match self {
-            Id::Text(text) => Id::Text(text.clone()),
-            Id::Number(number) => Id::Number(*number),
-        }
-    }
-
-    /// Reuses a text id's buffer: the engine overwrites each conversation's last seen id
-    /// for every message, which then costs no allocation.
-    fn clone_from(&mut self, source: &Self) {
-        match (self, source) {
-            (Id::Text(text), Id::Text(source)) => text.clone_from(source),
-            (this, source) => *this = source.clone(),
-        }
-    }
 }
 
 impl PartialEq for Id {
@@ -92,12 +80,18 @@ impl fmt::Debug for Id {
 
 impl From<&str> for Id {
     fn from(text: &str) -> Self {
-        Id::Text(text.to_owned())
+        Id::Text(text.into())
     }
 }
 
 impl From<String> for Id {
     fn from(text: String) -> Self {
+        Id::Text(text.into())
+    }
+}
+
+impl From<Arc<str>> for Id {
+    fn from(text: Arc<str>) -> Self {
         Id::Text(text)
     }
 }
@@ -130,11 +124,7 @@ impl<'de> Deserialize<'de> for Id {
             }
 
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Id, E> {
-                Ok(Id::Text(text.to_owned()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Id, E> {
-                Ok(Id::Text(text))
+                Ok(Id::Text(text.into()))
             }
 
             fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<Id, E> {
@@ -381,7 +371,7 @@ mod tests {
         for number in [0, 7, -1, 42_000, i64::MAX, i64::MIN] {
             assert_eq!(
                 hasher.hash_one(Id::Number(number)),
-                hasher.hash_one(Id::Text(number.to_string()))
+                hasher.hash_one(Id::from(number.to_string()))
             );
         }
     }

@@ -8,34 +8,47 @@
 //! writes the rest, so escapes are its own. A test keeps the output equal to the
 //! `ClientFrame`'s.
 
-use std::fmt::Write as _;
-
 use crate::model::Id;
 
 /// The frame for `content` in `conversation_id`.
+///
+/// Its capacity is its length whenever nothing needs escaping: the socket's writer turns
+/// the text into `Bytes`, which takes a buffer whose length is its capacity as it is and
+/// allocates a shared header for any other (an allocation per message, 1.8 % of a
+/// pipelined run's instructions).
 pub(crate) fn message_text(conversation_id: &Id, content: &str) -> serde_json::Result<String> {
-    let id_room = match conversation_id {
-        Id::Text(id) => id.len() + 2,
-        Id::Number(_) => 20,
-    };
-    let mut text = String::with_capacity(48 + id_room + content.len());
-    text.push_str(r#"{"type":"message","conversation_id":"#);
-    match conversation_id {
-        Id::Text(id) => push_string(&mut text, id)?,
-        // Writing to a `String` cannot fail.
+    const HEAD: &str = r#"{"type":"message","conversation_id":"#;
+    const CONTENT: &str = r#","content":"#;
+    let digits;
+    let (id, quoted) = match conversation_id {
+        Id::Text(id) => (&**id, true),
         Id::Number(number) => {
-            let _ = write!(text, "{number}");
+            digits = number.to_string();
+            (digits.as_str(), false)
         }
+    };
+    let id_escapes = quoted && needs_escape(id.as_bytes());
+    let content_escapes = needs_escape(content.as_bytes());
+    let quotes = 2 * usize::from(quoted) + 2;
+    let mut text =
+        String::with_capacity(HEAD.len() + id.len() + CONTENT.len() + content.len() + quotes + 1);
+    text.push_str(HEAD);
+    match quoted {
+        true => push_string(&mut text, id, id_escapes)?,
+        false => text.push_str(id),
     }
-    text.push_str(r#","content":"#);
-    push_string(&mut text, content)?;
+    text.push_str(CONTENT);
+    push_string(&mut text, content, content_escapes)?;
     text.push('}');
+    if id_escapes || content_escapes {
+        text.shrink_to_fit();
+    }
     Ok(text)
 }
 
-/// `value` as a JSON string.
-fn push_string(text: &mut String, value: &str) -> serde_json::Result<()> {
-    match needs_escape(value.as_bytes()) {
+/// `value` as a JSON string: copied between quotes, or escaped by serde_json.
+fn push_string(text: &mut String, value: &str, escapes: bool) -> serde_json::Result<()> {
+    match escapes {
         false => {
             text.push('"');
             text.push_str(value);
@@ -86,5 +99,15 @@ mod tests {
             }
         }
         assert!(!needs_escape("ção 🙂 </script>".as_bytes()));
+    }
+
+    #[test]
+    fn a_frame_fills_its_buffer_exactly_so_the_writer_need_not_allocate() {
+        for id in [Id::from("c1"), Id::Number(-7), Id::from("é\"")] {
+            for content in ["hello", "", "ção 🙂", "quote \" and \u{1}"] {
+                let text = message_text(&id, content).unwrap();
+                assert_eq!(text.len(), text.capacity(), "{text}");
+            }
+        }
     }
 }
