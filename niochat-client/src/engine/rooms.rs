@@ -428,11 +428,7 @@ fn sorted_by_creation(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
     messages
 }
 
-/// Sets a conversation's last seen id, reusing the buffer of the one it replaces (this runs
-/// for every message; ids are mostly the same length).
+/// Sets a conversation's last seen id (for every message: a shared id, not a copy).
 fn remember(last_seen: &mut Option<Id>, id: &Id) {
-    match last_seen {
-        Some(last) => last.clone_from(id),
-        None => *last_seen = Some(id.clone()),
-    }
+    *last_seen = Some(id.clone());
 }

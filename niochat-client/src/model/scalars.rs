@@ -377,15 +377,12 @@ mod tests {
     }
 
     #[test]
-    fn an_id_cloned_into_another_of_either_kind_becomes_an_exact_copy() {
-        let kinds = [Id::from("a-long-text-id"), Id::from("b"), Id::Number(-7)];
-        for source in &kinds {
-            for target in &kinds {
-                let mut copy = target.clone();
-                copy.clone_from(source);
-                assert_eq!(format!("{copy:?}"), format!("{source:?}"));
-            }
-        }
+    fn a_cloned_text_id_shares_its_text() {
+        let id = Id::from("a-long-text-id");
+        let (Id::Text(original), Id::Text(copy)) = (&id, &id.clone()) else {
+            panic!("text ids");
+        };
+        assert!(Arc::ptr_eq(original, copy));
     }
 
     #[test]
