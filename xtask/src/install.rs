@@ -1,7 +1,9 @@
 //! What the suites need, installed once and checked each run: rustup components and the
 //! wasm32 target, a Python environment with the pinned real servers, and the Node packages
 //! of the socket.io servers. Each is idempotent (a stamp records what was installed) and
-//! says plainly what is missing from the machine when it cannot proceed.
+//! says plainly what is missing from the machine when it cannot proceed. What comes from
+//! Debian's packages (Chromium, a JVM, and Python or Node when a new machine lacks them or
+//! has too old a one) is installed with apt-get, as root or through `sudo -n`.
 
 use std::path::Path;
 use std::process::Command;
@@ -79,7 +81,7 @@ pub fn python() -> bool {
         return true;
     }
     if !python.exists() {
-        if !python_is_recent() {
+        if !python_ready() {
             return false;
         }
         let mut create = Command::new("python3");
@@ -105,34 +107,46 @@ pub fn python() -> bool {
     run(pip) && std::fs::write(&stamp, wanted).is_ok()
 }
 
-fn python_is_recent() -> bool {
+/// python3 at [`PYTHON_MIN`] or newer with its venv module, from Debian's packages when the
+/// machine lacks either (bookworm's python3 is 3.11).
+fn python_ready() -> bool {
+    let ready = || python_version().is_some_and(|version| version >= PYTHON_MIN) && has_venv();
+    if ready() || (apt_install(&["python3", "python3-venv"]) && ready()) {
+        return true;
+    }
+    let (major, minor) = PYTHON_MIN;
+    match python_version() {
+        Some((found, found_minor)) if (found, found_minor) < PYTHON_MIN => eprintln!(
+            "python3 is {found}.{found_minor}; the real servers need {major}.{minor} or newer"
+        ),
+        Some(_) => eprintln!("python3 has no venv module: install python3-venv"),
+        None => eprintln!("python3 not found: the real servers need Python {major}.{minor}+"),
+    }
+    false
+}
+
+fn python_version() -> Option<(u32, u32)> {
     let output = Command::new("python3")
         .args(["-c", "import sys; print(*sys.version_info[:2])"])
-        .output();
-    let version: Vec<u32> = match &output {
-        Ok(output) => String::from_utf8_lossy(&output.stdout)
-            .split_whitespace()
-            .filter_map(|part| part.parse().ok())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+        .output()
+        .ok()?;
+    let version: Vec<u32> = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .filter_map(|part| part.parse().ok())
+        .collect();
     match version[..] {
-        [major, minor] if (major, minor) >= PYTHON_MIN => true,
-        [major, minor] => {
-            eprintln!(
-                "python3 is {major}.{minor}; the real servers need {}.{} or newer",
-                PYTHON_MIN.0, PYTHON_MIN.1
-            );
-            false
-        }
-        _ => {
-            eprintln!(
-                "python3 not found: the real servers need Python {}.{}+",
-                PYTHON_MIN.0, PYTHON_MIN.1
-            );
-            false
-        }
+        [major, minor] => Some((major, minor)),
+        _ => None,
     }
+}
+
+/// Whether `python3 -m venv` can make an environment with pip (Debian splits `ensurepip`
+/// into python3-venv).
+fn has_venv() -> bool {
+    Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .is_ok_and(|output| output.status.success())
 }
 
 /// `npm ci` in `folder`, again only when its lockfile changes.
@@ -168,38 +182,35 @@ pub fn node(folder: &str) -> bool {
     std::fs::write(&stamp, installed).is_ok()
 }
 
+/// Node at [`NODE_MIN`] or newer with npm, from Debian's packages when the machine lacks
+/// them (bookworm's nodejs is 18).
 fn node_is_recent() -> bool {
-    let version = Command::new("node")
-        .arg("--version")
-        .output()
-        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
-        .unwrap_or_default();
-    let major: Option<u32> = version
+    let ready = || node_major().is_some_and(|major| major >= NODE_MIN) && has_npm();
+    if ready() || (apt_install(&["nodejs", "npm"]) && ready()) {
+        return true;
+    }
+    match node_major() {
+        Some(major) if major < NODE_MIN => {
+            eprintln!("node is {major}; the socket.io servers need Node {NODE_MIN}+")
+        }
+        Some(_) => eprintln!("npm not found beside node"),
+        None => eprintln!("node not found: the socket.io servers need Node {NODE_MIN}+ and npm"),
+    }
+    false
+}
+
+fn node_major() -> Option<u32> {
+    let output = Command::new("node").arg("--version").output().ok()?;
+    String::from_utf8_lossy(&output.stdout)
         .trim()
         .trim_start_matches('v')
         .split('.')
         .next()
-        .and_then(|major| major.parse().ok());
-    match major {
-        Some(major) if major >= NODE_MIN => {
-            let npm = Command::new("npm").arg("--version").output();
-            if npm.is_err() {
-                eprintln!("npm not found beside node {}", version.trim());
-            }
-            npm.is_ok()
-        }
-        Some(_) => {
-            eprintln!(
-                "node is {}; the socket.io servers need Node {NODE_MIN}+",
-                version.trim()
-            );
-            false
-        }
-        None => {
-            eprintln!("node not found: the socket.io servers need Node {NODE_MIN}+ and npm");
-            false
-        }
-    }
+        .and_then(|major| major.parse().ok())
+}
+
+fn has_npm() -> bool {
+    Command::new("npm").arg("--version").output().is_ok()
 }
 
 /// Whether `pkg-config` finds OpenSSL, which rust_socketio (the bench's Rust Socket.IO
@@ -241,6 +252,20 @@ fn debian_packages(present: &[&str], packages: &[&str]) -> bool {
         println!("up to date: {}", present.join(", "));
         return true;
     }
+    if !apt_install(packages) || !there() {
+        eprintln!(
+            "could not install {}: run `apt-get install {}` as root",
+            packages.join(", "),
+            packages.join(" ")
+        );
+        return false;
+    }
+    true
+}
+
+/// `apt-get install` of `packages` (after `apt-get update` if the first try fails), as root
+/// or through `sudo -n`.
+fn apt_install(packages: &[&str]) -> bool {
     let apt = |args: &[&str]| {
         let root = Command::new("id")
             .arg("-u")
@@ -258,15 +283,7 @@ fn debian_packages(present: &[&str], packages: &[&str]) -> bool {
     };
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend_from_slice(packages);
-    if !(apt(&install) || (apt(&["update"]) && apt(&install))) || !there() {
-        eprintln!(
-            "could not install {}: run `apt-get install {}` as root",
-            packages.join(", "),
-            packages.join(" ")
-        );
-        return false;
-    }
-    true
+    apt(&install) || (apt(&["update"]) && apt(&install))
 }
 
 /// wasm-bindgen-cli (with wasm-bindgen-test-runner) at the version of the `wasm-bindgen`
