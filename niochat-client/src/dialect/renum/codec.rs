@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::frames::{ClientFrame, FrameError, ServerFrame};
+use super::plain_frames;
 use crate::dialect::DecodeError;
 
 /// Protocol 001's frames as JSON text.
@@ -12,9 +13,14 @@ use crate::dialect::DecodeError;
 pub struct JsonCodec;
 
 impl JsonCodec {
-    /// Reads a server frame: what the client does with the server's text. Known frames are
-    /// read straight into their types; the rest through a JSON value, kept raw.
+    /// Reads a server frame: what the client does with the server's text. The frames
+    /// received at volume are read by hand in their plain shape (see `plain_frames`); other
+    /// known frames straight into their types with serde; the rest through a JSON value, kept
+    /// raw.
     pub fn decode_server(&self, text: &str) -> Result<ServerFrame, DecodeError> {
+        if let Some(frame) = plain_frames::read(text) {
+            return Ok(frame);
+        }
         match ServerFrame::from_text(text) {
             Some(read) => read.map_err(|error| invalid(error, text)),
             None => decode_json(text, ServerFrame::from_json),

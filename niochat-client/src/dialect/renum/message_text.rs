@@ -8,6 +8,7 @@
 //! writes the rest, so escapes are its own. A test keeps the output equal to the
 //! `ClientFrame`'s.
 
+use super::json_bytes::needs_escape;
 use crate::model::Id;
 
 /// The frame for `content` in `conversation_id`.
@@ -59,47 +60,9 @@ fn push_string(text: &mut String, value: &str, escapes: bool) -> serde_json::Res
     Ok(())
 }
 
-/// Whether any byte must be escaped in a JSON string (as serde_json escapes: quotes,
-/// backslashes and control characters). Sixteen bytes at a time without an early exit, the
-/// last ones padded to sixteen, so that the compiler compares them together: a byte at a
-/// time cost about as much as serde_json's own escaping.
-fn needs_escape(bytes: &[u8]) -> bool {
-    fn any_special(chunk: &[u8; 16]) -> bool {
-        chunk.iter().fold(false, |found, &byte| {
-            found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
-        })
-    }
-    let mut chunks = bytes.chunks_exact(16);
-    let mut found = false;
-    for chunk in &mut chunks {
-        let mut whole = [0; 16];
-        whole.copy_from_slice(chunk);
-        found |= any_special(&whole);
-    }
-    let rest = chunks.remainder();
-    let mut last = [b' '; 16];
-    last[..rest.len()].copy_from_slice(rest);
-    found | any_special(&last)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_byte_serde_json_escapes_is_found_wherever_it_is() {
-        for byte in 0u8..=0x7f {
-            let escaped = serde_json::to_string(&char::from(byte).to_string()).unwrap();
-            let escapes = escaped.len() != 3;
-            // Alone, in the sixteen-byte chunks and in the remainder.
-            for at in [0, 5, 15, 16, 31, 33] {
-                let mut text = vec![b'a'; 34];
-                text[at] = byte;
-                assert_eq!(needs_escape(&text), escapes, "byte {byte:#x} at {at}");
-            }
-        }
-        assert!(!needs_escape("ção 🙂 </script>".as_bytes()));
-    }
 
     #[test]
     fn a_frame_fills_its_buffer_exactly_so_the_writer_need_not_allocate() {

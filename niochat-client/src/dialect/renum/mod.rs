@@ -9,7 +9,9 @@
 
 mod codec;
 mod frames;
+mod json_bytes;
 mod message_text;
+mod plain_frames;
 
 pub use codec::JsonCodec;
 pub use frames::*;
