@@ -60,7 +60,7 @@ mod tests {
         for byte in 0u8..=0x7f {
             let escaped = serde_json::to_string(&char::from(byte).to_string()).unwrap();
             let escapes = escaped.len() != 3;
-            // Alone, in the sixteen-byte chunks and in the remainder.
+            // Alone, in the eight-byte words and in the remainder.
             for at in [0, 5, 15, 16, 31, 33] {
                 let mut text = vec![b'a'; 34];
                 text[at] = byte;
