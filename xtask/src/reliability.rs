@@ -48,8 +48,9 @@ pub fn soak(args: &[String]) -> ExitCode {
     run_steps(&steps)
 }
 
-/// The fuzz targets (`fuzz/`): every dialect's decoder, and the engine.
-const FUZZ_TARGETS: &[&str] = &["dialects", "engine"];
+/// The fuzz targets (`fuzz/`): every dialect's decoder, the engine, and protocol 001's
+/// hand-read frames against serde.
+const FUZZ_TARGETS: &[&str] = &["dialects", "engine", "renum_frames"];
 
 /// `cargo xtask fuzz [--minutes M]`: each target for M minutes (10 by default) with
 /// cargo-fuzz on nightly, installing both when missing.
@@ -64,17 +65,19 @@ pub fn fuzz(args: &[String]) -> ExitCode {
     for target in FUZZ_TARGETS {
         steps.push(step(target, move |_| {
             let mut fuzz = Command::new("cargo");
-            fuzz.args([
-                "+nightly",
-                "fuzz",
-                "run",
-                "--fuzz-dir",
-                "fuzz",
-                target,
-                "--",
-            ])
-            .arg(format!("-max_total_time={seconds}"))
-            .current_dir(workspace());
+            fuzz.args(["+nightly", "fuzz", "run", "--fuzz-dir", "fuzz", target]);
+            // Committed seeds, when the target has some, beside the corpus it grows.
+            let seeds = workspace().join("fuzz/seeds").join(target);
+            if seeds.is_dir() {
+                let corpus = workspace().join("fuzz/corpus").join(target);
+                if std::fs::create_dir_all(&corpus).is_err() {
+                    return false;
+                }
+                fuzz.arg(corpus).arg(seeds);
+            }
+            fuzz.arg("--")
+                .arg(format!("-max_total_time={seconds}"))
+                .current_dir(workspace());
             run(fuzz)
         }));
     }

@@ -18,9 +18,17 @@ impl JsonCodec {
     /// known frames straight into their types with serde; the rest through a JSON value, kept
     /// raw.
     pub fn decode_server(&self, text: &str) -> Result<ServerFrame, DecodeError> {
-        if let Some(frame) = plain_frames::read(text) {
-            return Ok(frame);
+        match plain_frames::read(text) {
+            Some(frame) => Ok(frame),
+            None => self.decode_server_with_serde(text),
         }
+    }
+
+    /// [`decode_server`](Self::decode_server) without the hand reader: serde alone, which
+    /// the hand reader must agree with (tests and the `renum_frames` fuzz target hold them
+    /// equal).
+    #[doc(hidden)]
+    pub fn decode_server_with_serde(&self, text: &str) -> Result<ServerFrame, DecodeError> {
         match ServerFrame::from_text(text) {
             Some(read) => read.map_err(|error| invalid(error, text)),
             None => decode_json(text, ServerFrame::from_json),

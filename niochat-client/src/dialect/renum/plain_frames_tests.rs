@@ -1,5 +1,5 @@
 use super::read;
-use crate::dialect::renum::ServerFrame;
+use crate::dialect::renum::{JsonCodec, ServerFrame};
 
 /// Frames as servers write them: the bench server's, the real server's (uuid ids, naive
 /// timestamps), numeric ids, `null`s, unknown fields, whitespace and non-ASCII text.
@@ -15,9 +15,9 @@ const FRAMES: &[&str] = &[
     " { \"type\" :\t\"message\" ,\r\n \"message\" : { \"id\" : \"m1\" , \"conversation_id\" : 12 , \"content\" : \"hi\" } } \n",
 ];
 
-/// What serde's typed pass reads from `text`, as the codec read every frame before.
+/// What the codec reads from `text` with serde alone, as it read every frame before.
 fn with_serde(text: &str) -> Option<ServerFrame> {
-    ServerFrame::from_text(text).and_then(Result::ok)
+    JsonCodec.decode_server_with_serde(text).ok()
 }
 
 /// Frames compared by their `Debug` form, which tells more apart than `==` does: a text id
