@@ -22,8 +22,9 @@ pub async fn run(server: &mut BenchServer, sizes: Sizes, only: &[String]) -> Vec
         // With the driver in the app's task, pipelined sends measured the same as spawned
         // (0.62 and 0.38 of raw, against 0.65 and 0.42): no rows of their own.
         if wanted("pipelined") && driving == Driving::Spawned {
-            rows.push(pipelined(server, sizes, 100).await);
-            rows.push(pipelined(server, sizes, 10_000).await);
+            rows.push(pipelined(server, sizes, 100, false).await);
+            rows.push(pipelined(server, sizes, 10_000, false).await);
+            rows.push(pipelined(server, sizes, 100, true).await);
         }
     }
     if wanted("memory") {
@@ -160,35 +161,57 @@ async fn in_a_task<T: Send + 'static>(work: impl Future<Output = T> + Send + 'st
         .expect("the benchmark's task finishes")
 }
 
-async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize) -> Row {
+/// `count` sends with at most `window` awaiting acknowledgement, with the application's code
+/// in `main`'s `block_on` (the goal's figure) or, with `in_task`, in a task of the runtime, as
+/// a server's handlers run: both sides run the same way in each row.
+async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize, in_task: bool) -> Row {
     let count = sizes.pipelined;
     let url = server.url("echo");
-    let name = format!("{count} sends pipelined with acks, queue cap {window}");
+    let layout = if in_task { ", app in a task" } else { "" };
+    let name = format!("{count} sends pipelined with acks, queue cap {window}{layout}");
     let mut row = Row::new(name, "msg/s", Better::Higher);
     rounds(
         sizes,
         &mut row,
         async || {
-            let mut client = Raw::connect(&url).await;
-            let started = Instant::now();
-            client.pipelined(count, window).await;
-            let rate = count as f64 / started.elapsed().as_secs_f64();
-            client.close().await;
-            rate
+            let work = raw_pipelined(url.clone(), count, window);
+            match in_task {
+                true => in_a_task(work).await,
+                false => work.await,
+            }
         },
         async || {
-            let builder = sdk::builder(&url, window);
-            sdk::with_client(builder, Driving::Spawned, async |client, events| {
-                drop(events); // unread, it would keep every event
-                let started = Instant::now();
-                sdk::pipelined(client, count, window).await;
-                count as f64 / started.elapsed().as_secs_f64()
-            })
-            .await
+            let work = sdk_pipelined(url.clone(), count, window);
+            match in_task {
+                true => in_a_task(work).await,
+                false => work.await,
+            }
         },
     )
     .await;
     row
+}
+
+/// One round of the reference's pipelined sends: the rate.
+async fn raw_pipelined(url: String, count: usize, window: usize) -> f64 {
+    let mut client = Raw::connect(&url).await;
+    let started = Instant::now();
+    client.pipelined(count, window).await;
+    let rate = count as f64 / started.elapsed().as_secs_f64();
+    client.close().await;
+    rate
+}
+
+/// One round of the SDK's pipelined sends: the rate.
+async fn sdk_pipelined(url: String, count: usize, window: usize) -> f64 {
+    let builder = sdk::builder(&url, window);
+    sdk::with_client(builder, Driving::Spawned, async |client, events| {
+        drop(events); // unread, it would keep every event
+        let started = Instant::now();
+        sdk::pipelined(client, count, window).await;
+        count as f64 / started.elapsed().as_secs_f64()
+    })
+    .await
 }
 
 /// The server comes back: how long until `flush` messages queued meanwhile are acknowledged.
