@@ -140,10 +140,8 @@ async fn sequential(server: &BenchServer, sizes: Sizes, driving: Driving) -> Vec
                     .await
                 }
             };
-            let (mut raw_latencies, mut sdk_latencies) = match in_task {
-                true => (in_a_task(raw).await, in_a_task(sdk).await),
-                false => (raw.await, sdk.await),
-            };
+            let mut raw_latencies = placed(in_task, raw).await;
+            let mut sdk_latencies = placed(in_task, sdk).await;
             p50.raw.push(percentile(&mut raw_latencies, 0.5));
             p50.sdk.push(percentile(&mut sdk_latencies, 0.5));
             p99.raw.push(percentile(&mut raw_latencies, 0.99));
@@ -154,11 +152,17 @@ async fn sequential(server: &BenchServer, sizes: Sizes, driving: Driving) -> Vec
     rows
 }
 
-/// Runs `work` as a task of the runtime and waits for it.
-async fn in_a_task<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> T {
-    tokio::spawn(work)
-        .await
-        .expect("the benchmark's task finishes")
+/// Runs `work` as a task of the runtime when `in_task` (and waits for it), else here.
+async fn placed<T: Send + 'static>(
+    in_task: bool,
+    work: impl Future<Output = T> + Send + 'static,
+) -> T {
+    match in_task {
+        true => tokio::spawn(work)
+            .await
+            .expect("the benchmark's task finishes"),
+        false => work.await,
+    }
 }
 
 /// `count` sends with at most `window` awaiting acknowledgement, with the application's code
@@ -173,20 +177,8 @@ async fn pipelined(server: &BenchServer, sizes: Sizes, window: usize, in_task: b
     rounds(
         sizes,
         &mut row,
-        async || {
-            let work = raw_pipelined(url.clone(), count, window);
-            match in_task {
-                true => in_a_task(work).await,
-                false => work.await,
-            }
-        },
-        async || {
-            let work = sdk_pipelined(url.clone(), count, window);
-            match in_task {
-                true => in_a_task(work).await,
-                false => work.await,
-            }
-        },
+        async || placed(in_task, raw_pipelined(url.clone(), count, window)).await,
+        async || placed(in_task, sdk_pipelined(url.clone(), count, window)).await,
     )
     .await;
     row

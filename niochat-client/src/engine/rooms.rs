@@ -107,7 +107,7 @@ impl Room {
         own_user: Option<&Id>,
     ) -> Option<Delivery> {
         let is_new = self.seen.record(&message.id, Some(fingerprint(&message)))?;
-        remember(&mut self.last_seen, &message.id);
+        self.last_seen = Some(message.id.clone());
         if origin == Origin::Live {
             self.gap = None;
         }
@@ -339,7 +339,7 @@ impl Rooms {
     pub(crate) fn own_message(&mut self, conversation: &Id, message_id: &Id) {
         let room = self.room_mut(conversation);
         if room.seen.record(message_id, None).is_some() {
-            remember(&mut room.last_seen, message_id);
+            room.last_seen = Some(message_id.clone());
         }
     }
 
@@ -426,9 +426,4 @@ fn sorted_by_creation(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
         messages.sort_by_key(|message| message.created_at.as_ref().and_then(|at| at.to_utc()));
     }
     messages
-}
-
-/// Sets a conversation's last seen id (for every message: a shared id, not a copy).
-fn remember(last_seen: &mut Option<Id>, id: &Id) {
-    *last_seen = Some(id.clone());
 }

@@ -247,12 +247,12 @@ mod tests {
 
     use super::*;
 
-    /// A connected pair on 127.0.0.1: the peer's end, and ours under a read-ahead.
     /// A pool of the test's own: tests run at once, and would share the process's.
     fn own_pool() -> &'static Pool {
         Box::leak(Box::new(Pool::new()))
     }
 
+    /// A connected pair on 127.0.0.1: the peer's end, and ours under a read-ahead.
     async fn pair() -> (TcpStream, ReadAhead<TcpStream>) {
         pooled_pair(AnswersAwaited::default(), own_pool()).await
     }
