@@ -265,4 +265,14 @@ impl CommandInbox {
     pub fn drain_ready(&mut self) -> Vec<super::ClientCommand> {
         self.0.drain_ready()
     }
+
+    /// Every command waiting, oldest first, appended to `into` in one lock. A driver that
+    /// keeps one buffer between turns and empties it each time takes commands without the
+    /// inbox reallocating: an empty `into` trades buffers with the inbox.
+    pub fn drain_ready_into(
+        &mut self,
+        into: &mut std::collections::VecDeque<super::ClientCommand>,
+    ) {
+        self.0.drain_ready_into(into);
+    }
 }

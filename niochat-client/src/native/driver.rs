@@ -5,6 +5,7 @@
 //! failure, the core's timer) and hand it to the core with the current time. Frames and
 //! commands already waiting are taken in the same turn, so a burst becomes one batch.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
@@ -53,6 +54,8 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
         awaited: AnswersAwaited::default(),
     };
     let mut timer = Timer::new();
+    // The inbox's buffer between turns (see `CommandInbox::drain_ready_into`).
+    let mut commands = VecDeque::new();
     loop {
         io.carry_out(&mut core).await;
         io.write_now(&mut core);
@@ -72,7 +75,8 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
                 Some(command) => {
                     let now = Instant::now();
                     core.command(now, command);
-                    for command in inbox.drain_ready() {
+                    inbox.drain_ready_into(&mut commands);
+                    for command in commands.drain(..) {
                         core.command(now, command);
                     }
                 }

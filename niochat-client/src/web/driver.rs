@@ -5,6 +5,7 @@
 //! handles' commands and these inputs, hands each to the core with the current time, carries
 //! out the core's I/O and publishes the turn's events. No decision is made here.
 
+use std::collections::VecDeque;
 use std::task::Poll;
 
 use futures_channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -57,6 +58,8 @@ struct Driver {
 pub(super) async fn run(core: ClientCore, mut inbox: CommandInbox) {
     let (inputs, mut received) = mpsc::unbounded();
     let _life = PageLife::listen(&inputs);
+    // The inbox's buffer between turns (see `CommandInbox::drain_ready_into`).
+    let mut commands = VecDeque::new();
     let mut driver = Driver {
         core,
         inputs,
@@ -75,7 +78,8 @@ pub(super) async fn run(core: ClientCore, mut inbox: CommandInbox) {
             Next::Command(Some(command)) => {
                 let now = Instant::now();
                 driver.core.command(now, command);
-                for command in inbox.drain_ready() {
+                inbox.drain_ready_into(&mut commands);
+                for command in commands.drain(..) {
                     driver.core.command(now, command);
                 }
             }
