@@ -466,6 +466,9 @@ mod tests {
         assert!(!rooms.join(&Id::Number(7)));
         rooms.own_message(&Id::from("7"), &Id::from("m1"));
         assert_eq!(rooms.last_seen(&Id::Number(7)), Some(&Id::from("m1")));
-        assert_eq!(rooms.rooms.len(), 3);
+        // And the other way round: a text room looked up last, then by its number.
+        assert!(rooms.join(&Id::from("8")));
+        assert!(!rooms.join(&Id::Number(8)));
+        assert_eq!(rooms.rooms.len(), 4);
     }
 }

@@ -253,6 +253,13 @@ impl<'de> Deserialize<'de> for Timestamp {
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
                 Ok(Timestamp::from_raw(text))
             }
+
+            // UTF-8 bytes, as `String`'s own deserializer takes them (binary formats).
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Timestamp, E> {
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))?;
+                Ok(Timestamp::from_raw(text))
+            }
         }
 
         deserializer.deserialize_str(Text)
@@ -502,6 +509,60 @@ mod tests {
         assert!(
             refused.to_string().contains("a timestamp string"),
             "{refused}"
+        );
+        // UTF-8 bytes, as a binary format hands them over; other bytes are refused.
+        use serde::de::value::{BytesDeserializer, Error};
+        let bytes = Timestamp::deserialize(BytesDeserializer::<Error>::new(b"2025-12-07"));
+        assert_eq!(bytes.unwrap().as_str(), "2025-12-07");
+        assert!(Timestamp::deserialize(BytesDeserializer::<Error>::new(b"\xff")).is_err());
+        // Through serde's buffering (flatten, internally tagged enums), which hands over
+        // owned or borrowed text.
+        #[derive(serde::Deserialize)]
+        struct Inner {
+            at: Timestamp,
+        }
+        #[derive(serde::Deserialize)]
+        struct Outer {
+            #[serde(flatten)]
+            inner: Inner,
+        }
+        let outer: Outer = serde_json::from_str(r#"{"at":"2025-12-07T10:00:00Z","x":1}"#).unwrap();
+        assert_eq!(outer.inner.at.as_str(), "2025-12-07T10:00:00Z");
+        #[derive(serde::Deserialize)]
+        #[serde(tag = "type")]
+        enum Tagged {
+            Seen { at: Timestamp },
+        }
+        let Tagged::Seen { at } =
+            serde_json::from_str(r#"{"at":"2025-12-07 10:00:00","type":"Seen"}"#).unwrap();
+        assert_eq!(
+            at.to_utc(),
+            Timestamp::from_raw("2025-12-07T10:00:00Z").to_utc()
+        );
+    }
+
+    #[test]
+    fn thirty_two_bytes_are_held_inline_and_thirty_three_on_the_heap() {
+        assert_eq!(
+            std::mem::size_of::<Timestamp>(),
+            40,
+            "as the changelog says"
+        );
+        let inline = "2025-12-07T07:00:00.123456-03:00";
+        let heap = "2025-12-07T07:00:00.1234567-03:00";
+        assert_eq!((inline.len(), heap.len()), (32, 33));
+        assert!(matches!(
+            Timestamp::from_raw(inline).raw,
+            TimestampText::Inline(_)
+        ));
+        assert!(matches!(
+            Timestamp::from_raw(heap).raw,
+            TimestampText::Heap(_)
+        ));
+        assert_eq!(Timestamp::from_raw(heap).as_str(), heap);
+        assert_eq!(
+            Timestamp::from_raw(heap).to_utc(),
+            Timestamp::from_raw("2025-12-07T10:00:00.1234567Z").to_utc()
         );
     }
 
