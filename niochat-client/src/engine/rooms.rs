@@ -14,9 +14,8 @@
 //! to receive, the conversation has a history gap: it is reported, and the engine continues
 //! live rather than asking for the same answer forever.
 
+mod room;
 mod seen;
-
-use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
@@ -25,7 +24,8 @@ use web_time::{Duration, Instant};
 use super::events::{ClientMessageId, GapReason, Origin};
 use crate::dialect::RequestId;
 use crate::model::{ChatMessage, Id, MessageDeletion};
-use seen::{Seen, fingerprint};
+use room::{Room, SyncState};
+use seen::fingerprint;
 
 /// How many resent messages per conversation are remembered as possibly stored twice.
 const REMEMBERED_RESENDS: usize = 256;
@@ -54,126 +54,6 @@ pub(crate) enum RejoinStep {
         after: Option<Id>,
         reason: GapReason,
     },
-}
-
-#[derive(Debug)]
-enum SyncState {
-    Live,
-    Syncing {
-        since: Instant,
-        held: Vec<ChatMessage>,
-    },
-}
-
-#[derive(Debug)]
-struct Room {
-    id: Id,
-    joined: bool,
-    /// Joined on some connection already: a later connection may have missed messages.
-    joined_before: bool,
-    last_seen: Option<Id>,
-    seen: Seen,
-    sync: SyncState,
-    /// The application's join requests waiting for a connection.
-    waiters: Vec<RequestId>,
-    /// History past `last_seen` could not be recovered; no sync until a live message arrives.
-    gap: Option<GapReason>,
-    /// How many times in a row this conversation's sync went unanswered.
-    sync_timeouts: u32,
-    /// Our messages sent again after a lost acknowledgement: (content, id).
-    resent: VecDeque<(String, ClientMessageId)>,
-}
-
-impl Room {
-    fn new(id: Id) -> Self {
-        Self {
-            id,
-            joined: false,
-            joined_before: false,
-            last_seen: None,
-            seen: Seen::default(),
-            sync: SyncState::Live,
-            waiters: Vec::new(),
-            gap: None,
-            sync_timeouts: 0,
-            resent: VecDeque::new(),
-        }
-    }
-
-    fn deliver(
-        &mut self,
-        message: ChatMessage,
-        origin: Origin,
-        own_user: Option<&Id>,
-    ) -> Option<Delivery> {
-        let is_new = self.seen.record(&message.id, Some(fingerprint(&message)))?;
-        self.last_seen = Some(message.id.clone());
-        if origin == Origin::Live {
-            self.gap = None;
-        }
-        if !is_new {
-            return Some(Delivery::Updated(message));
-        }
-        let own = own_user.is_some() && message.user_id.as_ref() == own_user;
-        let copy_of = own
-            .then(|| message.content.text())
-            .flatten()
-            .and_then(|text| self.resent.iter().position(|(content, _)| content == text));
-        Some(match copy_of.and_then(|at| self.resent.remove(at)) {
-            Some((_, id)) => Delivery::OwnCopy(message, id),
-            None => Delivery::New(message, origin),
-        })
-    }
-
-    /// Joins again, answering the application's join requests that waited for it.
-    fn join_step(&mut self) -> RejoinStep {
-        RejoinStep::Join {
-            conversation: self.id.clone(),
-            waiters: std::mem::take(&mut self.waiters),
-        }
-    }
-
-    /// Holds live messages back until the sync this asks for answers.
-    fn start_sync(&mut self, now: Instant) -> RejoinStep {
-        self.sync = SyncState::Syncing {
-            since: now,
-            held: Vec::new(),
-        };
-        RejoinStep::Sync {
-            conversation: self.id.clone(),
-            after: self.last_seen.clone(),
-        }
-    }
-
-    /// Ends a sync: with its answer (`Some`), or abandoned (`None`).
-    fn end_sync(
-        &mut self,
-        synced: Option<Vec<ChatMessage>>,
-        own_user: Option<&Id>,
-    ) -> Vec<Delivery> {
-        let held = match std::mem::replace(&mut self.sync, SyncState::Live) {
-            SyncState::Syncing { held, .. } => held,
-            SyncState::Live => Vec::new(),
-        };
-        let answered = synced.is_some();
-        if answered {
-            self.sync_timeouts = 0;
-        }
-        let mut deliveries: Vec<Delivery> = sorted_by_creation(synced.unwrap_or_default())
-            .into_iter()
-            .filter_map(|message| self.deliver(message, Origin::Sync, own_user))
-            .collect();
-        if answered {
-            // The sync covered everything since the last message seen: any first copy of a
-            // resent message would have been in it.
-            self.resent.clear();
-        }
-        deliveries.extend(
-            held.into_iter()
-                .filter_map(|message| self.deliver(message, Origin::Live, own_user)),
-        );
-        deliveries
-    }
 }
 
 #[derive(Debug, Default)]
@@ -429,21 +309,6 @@ fn same_form_and_text(known: &Id, wanted: &Id) -> bool {
         (Id::Number(known), Id::Number(wanted)) => known == wanted,
         _ => false,
     }
-}
-
-/// Oldest first, by `created_at`, keeping the server's order among equal or unreadable times.
-fn sorted_by_creation(mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
-    let readable = messages.iter().all(|message| {
-        message
-            .created_at
-            .as_ref()
-            .and_then(|at| at.to_utc())
-            .is_some()
-    });
-    if readable {
-        messages.sort_by_key(|message| message.created_at.as_ref().and_then(|at| at.to_utc()));
-    }
-    messages
 }
 
 #[cfg(test)]

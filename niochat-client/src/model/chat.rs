@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::extra::deserialize_with_extra;
-use super::scalars::{Content, DeliveryStatus, Id, PresenceStatus, Timestamp};
+use super::scalars::{Content, DeliveryStatus, Id, PresenceStatus};
+use super::timestamp::Timestamp;
 
 /// A stored chat message.
 #[derive(Clone, Debug, PartialEq, Serialize)]

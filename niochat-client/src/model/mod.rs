@@ -13,9 +13,11 @@
 mod chat;
 pub(crate) mod extra;
 mod scalars;
+mod timestamp;
 
 pub use chat::{
     ChatMessage, MessageDeletion, MessageStatusUpdate, PresenceUpdate, ReadReceipt, Session,
     TypingUpdate,
 };
-pub use scalars::{Content, DeliveryStatus, ErrorCode, Id, PresenceStatus, Timestamp};
+pub use scalars::{Content, DeliveryStatus, ErrorCode, Id, PresenceStatus};
+pub use timestamp::Timestamp;
