@@ -2,7 +2,8 @@
 //! by `cargo xtask test`, reached through their control socket): connect and chat, a server
 //! drop with a message queued meanwhile (delivered once), a half-open connection detected
 //! by keep-alive, a refused token, a Socket.IO backend end to end, the page's `offline` and
-//! `online` events, and the outbox surviving the client in `localStorage`.
+//! `online` events, and the outbox surviving the client in `localStorage` (two tabs on one
+//! outbox name included).
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
 mod web_support;
@@ -219,10 +220,132 @@ async fn messages_queued_before_the_tab_closed_are_sent_once_by_the_next_client(
     })
     .await;
     assert_eq!(control.stored(&room).await, ["written before closing"]);
-    let stored = web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|storage| storage.get_item(key).ok().flatten());
-    assert_eq!(stored, None, "nothing left in localStorage");
+    assert_eq!(
+        keys_on(key),
+        Vec::<String>::new(),
+        "nothing left in localStorage"
+    );
+}
+
+fn local_storage() -> web_sys::Storage {
+    web_sys::window()
+        .and_then(|window| window.local_storage().ok().flatten())
+        .expect("localStorage")
+}
+
+/// Every `localStorage` key that is `name` or starts with `name#`.
+fn keys_on(name: &str) -> Vec<String> {
+    let storage = local_storage();
+    let count = storage.length().expect("a length");
+    let mut keys: Vec<String> = (0..count)
+        .filter_map(|index| storage.key(index).ok().flatten())
+        .filter(|key| key == name || key.starts_with(&format!("{name}#")))
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn clear_keys_on(name: &str) {
+    for key in keys_on(name) {
+        let _ = local_storage().remove_item(&key);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_on_one_outbox_name_lose_neither_ones_messages() {
+    // Two clients of one page share `localStorage` exactly as two tabs do.
+    let mut control = Control::connect().await;
+    let name = "niochat-web-test-two-tabs";
+    clear_keys_on(name);
+    let room = unique("web-two-tabs");
+    let (url, token) = control.endpoint("renum", "ivan", false).await;
+    let tab = |store| {
+        ClientBuilder::new(url.clone())
+            .token(token.clone())
+            .outbox_store(store)
+            .build()
+            .expect("a valid client")
+    };
+    let first = tab(LocalStorageOutbox::open(name).expect("localStorage"));
+    let second = tab(LocalStorageOutbox::open(name).expect("localStorage"));
+    // Both offline; each queues one message, then both tabs close.
+    first
+        .queue_message(room.as_str(), "from the first tab")
+        .await
+        .expect("queued");
+    second
+        .queue_message(room.as_str(), "from the second tab")
+        .await
+        .expect("queued");
+    assert_eq!(keys_on(name).len(), 2, "one key per client");
+    drop((first, second));
+    pause(Duration::from_millis(50)).await;
+
+    let next = tab(LocalStorageOutbox::open(name).expect("localStorage"));
+    let mut events = next.events();
+    next.connect();
+    let mut acknowledged = 0;
+    while acknowledged < 2 {
+        event_until(&mut events, 5_000, |event| {
+            matches!(
+                event,
+                Event::Outgoing {
+                    state: niochat_client::MessageState::Acknowledged(_),
+                    ..
+                }
+            )
+        })
+        .await;
+        acknowledged += 1;
+    }
+    let mut stored = control.stored(&room).await;
+    stored.sort();
+    assert_eq!(stored, ["from the first tab", "from the second tab"]);
+    assert_eq!(
+        keys_on(name),
+        Vec::<String>::new(),
+        "nothing left in localStorage"
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_outbox_takes_over_the_key_of_earlier_versions_and_no_other_names_keys() {
+    use niochat_client::engine::{OutboxStore, StoredMessage};
+
+    let name = "niochat-web-test-legacy";
+    clear_keys_on(name);
+    let storage = local_storage();
+    // What versions with one key per name wrote.
+    storage
+        .set_item(
+            name,
+            r#"[{"id":4,"conversation_id":"c","content":"legacy"}]"#,
+        )
+        .expect("written");
+    // Another name that starts like this one, and a key this store never makes.
+    let other = format!("{name}#2#0000000000001-000000000001");
+    storage.set_item(&other, "not an outbox").expect("written");
+
+    let store = LocalStorageOutbox::open(name).expect("opens");
+    assert_eq!(
+        store.load().expect("loads"),
+        [StoredMessage::new(4, "c", "legacy")]
+    );
+    let keys = keys_on(name);
+    assert_eq!(keys.len(), 2, "its own key and the other name's: {keys:?}");
+    assert!(
+        !keys.iter().any(|key| key == name),
+        "the bare key is taken over"
+    );
+    assert!(keys.contains(&other), "another name's key is left alone");
+
+    store.remove(4).expect("removed");
+    assert_eq!(
+        keys_on(name),
+        vec![other.clone()],
+        "an empty outbox leaves no key"
+    );
+    let _ = storage.remove_item(&other);
 }
 
 #[wasm_bindgen_test]

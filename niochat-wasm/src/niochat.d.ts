@@ -41,7 +41,7 @@ export interface ClientOptions {
   tokenTimeoutMs?: number;
   maxOutgoingBytes?: number;
   maxIncomingBytes?: number;
-  /** A `localStorage` key: messages not yet acknowledged survive a closed tab and are sent once by the next client on this key. */
+  /** A `localStorage` name, per user rather than per tab: messages not yet acknowledged survive a closed tab and are sent by the next client on this name. Each client writes its own key under the name, so tabs never overwrite each other's messages; a tab opened while another on the name has messages unsent sends them as well (at-least-once). */
   persistOutbox?: string;
   /** A name: clients of this page on the same name share one in-memory outbox, so a client that replaces another (a hot reload, a re-mount) sends what it left. Ignored with `persistOutbox`. */
   sharedOutbox?: string;

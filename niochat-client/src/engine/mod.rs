@@ -79,6 +79,8 @@ pub use events::{ClientMessageId, Event, GapReason, MessageAck, MessageState, Or
 pub use io::{Action, ConnectionId, TransportEvent};
 pub use metrics::{CloseInfo, Metrics};
 pub use status::Status;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub(crate) use store::merge_stored;
 pub use store::{MemoryOutboxStore, OutboxStore, StoreError, StoredMessage};
 
 use crate::dialect::{Capabilities, Dialect, Protocol, RequestId};

@@ -4,14 +4,16 @@
 //! must still go out, once, when the app starts again. The outbox writes every message it
 //! takes to an [`OutboxStore`] and removes it once it is acknowledged or failed; a new
 //! client on the same store queues what is left, in its original order and with its
-//! original id, before anything new. The calls are synchronous and small (one message each),
-//! which every platform's storage can do: a file natively, `localStorage` in a browser, a
-//! foreign-language callback on mobile.
+//! original id, before anything new. (A browser tab taking over what several tabs left
+//! numbers a tab's messages anew if their ids clash with another tab's: `merge_stored`.)
+//! The calls are synchronous and small (one message each), which every platform's storage
+//! can do: a file natively, `localStorage` in a browser, a foreign-language callback on
+//! mobile.
 //!
 //! Delivery stays at-least-once: a message whose acknowledgement was lost in the crash is
 //! sent again and de-duplicated like any resend.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -114,5 +116,106 @@ impl OutboxStore for MemoryOutboxStore {
     fn remove(&self, id: u64) -> Result<(), StoreError> {
         self.messages().remove(&id);
         Ok(())
+    }
+}
+
+/// One list of the messages that several stores left, for a store that takes them over (a
+/// browser tab taking over the outboxes of tabs since closed): every message once, each
+/// part in its own order. A part keeps its ids when none is taken by an earlier part, so a
+/// client that takes over a single store (the common case: the same app restarted) keeps
+/// every message's id. A part with a clashing id (two stores numbered from the same start)
+/// is numbered anew after the highest id, in its order: the outbox keeps one message per id
+/// and sends by id, so a clash would otherwise drop a message or reorder a conversation.
+#[cfg_attr(not(all(feature = "web", target_arch = "wasm32")), allow(dead_code))]
+pub(crate) fn merge_stored(parts: Vec<Vec<StoredMessage>>) -> Vec<StoredMessage> {
+    let highest = parts.iter().flatten().map(|message| message.id).max();
+    let mut next = highest.map_or(1, |id| id.saturating_add(1));
+    let mut taken = BTreeSet::new();
+    let mut merged = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for mut part in parts {
+        part.sort_by_key(|message| message.id);
+        part.dedup_by_key(|message| message.id);
+        if part.iter().any(|message| taken.contains(&message.id)) {
+            for message in &mut part {
+                message.id = next;
+                next = next.saturating_add(1);
+            }
+        }
+        taken.extend(part.iter().map(|message| message.id));
+        merged.append(&mut part);
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids_and_texts(messages: &[StoredMessage]) -> Vec<(u64, &str)> {
+        messages
+            .iter()
+            .map(|message| (message.id, message.content.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn one_part_keeps_its_ids_in_order() {
+        let part = vec![
+            StoredMessage::new(7, "c", "b"),
+            StoredMessage::new(3, "c", "a"),
+        ];
+        let merged = merge_stored(vec![part]);
+        assert_eq!(ids_and_texts(&merged), [(3, "a"), (7, "b")]);
+    }
+
+    #[test]
+    fn a_part_with_a_clashing_id_is_numbered_anew_in_its_order() {
+        // Two tabs on one outbox, both numbering from 1.
+        let first = vec![
+            StoredMessage::new(1, "c", "one"),
+            StoredMessage::new(2, "c", "two"),
+        ];
+        let second = vec![
+            StoredMessage::new(5, "c", "cinco"),
+            StoredMessage::new(1, "c", "uno"),
+        ];
+        let merged = merge_stored(vec![first, second]);
+        assert_eq!(
+            ids_and_texts(&merged),
+            [(1, "one"), (2, "two"), (6, "uno"), (7, "cinco")]
+        );
+        let ids: BTreeSet<u64> = merged.iter().map(|message| message.id).collect();
+        assert_eq!(ids.len(), merged.len(), "every id unique");
+    }
+
+    #[test]
+    fn parts_without_clashes_keep_their_ids() {
+        let first = vec![
+            StoredMessage::new(1, "c", "a1"),
+            StoredMessage::new(3, "c", "a3"),
+        ];
+        let second = vec![StoredMessage::new(2, "c", "b2")];
+        let merged = merge_stored(vec![first, second]);
+        assert_eq!(ids_and_texts(&merged), [(1, "a1"), (3, "a3"), (2, "b2")]);
+    }
+
+    #[test]
+    fn nothing_stored_is_nothing_merged() {
+        assert!(merge_stored(Vec::new()).is_empty());
+        assert!(merge_stored(vec![Vec::new(), Vec::new()]).is_empty());
+    }
+
+    #[test]
+    fn a_restored_merge_queues_every_message() {
+        // What the outbox does with the list: one entry per id, none dropped.
+        let store = MemoryOutboxStore::new();
+        let parts = vec![
+            vec![StoredMessage::new(1, "c", "a")],
+            vec![StoredMessage::new(1, "c", "b")],
+        ];
+        for message in merge_stored(parts) {
+            store.save(&message).unwrap();
+        }
+        assert_eq!(store.len(), 2);
     }
 }

@@ -47,10 +47,20 @@ impl FileOutboxStore {
     fn write(&self, messages: &BTreeMap<u64, StoredMessage>) -> Result<(), StoreError> {
         let list: Vec<&StoredMessage> = messages.values().collect();
         let bytes = serde_json::to_vec(&list).map_err(|e| failure(&self.path, "encode", e))?;
-        let temporary = self.path.with_extension("tmp");
+        let temporary = temporary_for(&self.path);
         std::fs::write(&temporary, bytes).map_err(|e| failure(&temporary, "write", e))?;
         std::fs::rename(&temporary, &self.path).map_err(|e| failure(&self.path, "replace", e))
     }
+}
+
+/// The file a new list is written to before it replaces `path`: beside it (a rename does
+/// not cross file systems), named after the whole file name and the process. Before,
+/// `a.json` and `a.db` shared `a.tmp`, and so did two processes on one file: interleaved
+/// writes could be renamed into place as a broken list.
+fn temporary_for(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", std::process::id()));
+    path.with_file_name(name)
 }
 
 fn failure(path: &Path, what: &str, error: impl std::fmt::Display) -> StoreError {
@@ -109,6 +119,24 @@ mod tests {
         std::fs::write(&path, b"[{\"id\":1,").unwrap();
         let error = FileOutboxStore::open(&path).unwrap_err();
         assert!(error.to_string().contains("cannot read"), "{error}");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn each_file_and_process_writes_through_its_own_temporary_file() {
+        let json = temporary_for(Path::new("/data/outbox.json"));
+        let db = temporary_for(Path::new("/data/outbox.db"));
+        assert_ne!(json, db);
+        assert_eq!(json.parent(), Some(Path::new("/data")), "beside the file");
+        let name = json.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name, format!("outbox.json.{}.tmp", std::process::id()));
+
+        // And nothing is left behind once written.
+        let path = scratch("written.json");
+        let store = FileOutboxStore::open(&path).unwrap();
+        store.save(&StoredMessage::new(1, "c", "kept")).unwrap();
+        assert!(path.exists());
+        assert!(!temporary_for(&path).exists(), "renamed into place");
         let _ = std::fs::remove_file(&path);
     }
 }

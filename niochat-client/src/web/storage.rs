@@ -3,20 +3,35 @@
 //! `localStorage` is synchronous, survives closing the tab and the browser, and holds a few
 //! megabytes per origin: enough for an outbox of a few hundred short messages, which is all
 //! this keeps (IndexedDB is asynchronous and would not fit a synchronous store for no gain
-//! at this size). The list is one JSON array under one key, rewritten on every change.
+//! at this size).
 //!
-//! Two tabs of the same app share `localStorage`: give each client its own key (per user,
-//! per tab if tabs must not take over each other's messages).
+//! Every tab of an app shares `localStorage`, and an app naturally names its outbox per user,
+//! not per tab. Had every client on a name rewritten one key, each would overwrite the
+//! others' messages with its own list (a tab's message lost when another tab queued one), and
+//! a tab emptying its list would remove the key under a tab still waiting to send. So each
+//! client writes only its own key, `name#<when>-<random>`, and, when it opens, takes over
+//! the keys left on its name (and the bare `name` key of earlier versions): their messages
+//! join its own list, written under its key before theirs are removed, so a crash between
+//! the two sends a message twice rather than never. A tab that closes with messages unsent
+//! leaves its key, and the next client on the name sends them.
+//!
+//! What this cannot tell is whether a key's tab is still open: a client opened while
+//! another tab on the name has messages unsent takes those over too, and both tabs send
+//! them. Delivery stays at-least-once (as for any resend), never lost. Telling live tabs
+//! from closed ones needs the asynchronous Web Locks API, which a synchronous store cannot
+//! wait for.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use web_sys::Storage;
 
-use crate::engine::{OutboxStore, StoreError, StoredMessage};
+use crate::engine::{OutboxStore, StoreError, StoredMessage, merge_stored};
 
-/// An [`OutboxStore`] in `localStorage` under one key.
+/// An [`OutboxStore`] in `localStorage`: this client's key under a name shared by every
+/// client of the app on it (see the module docs).
 pub struct LocalStorageOutbox {
+    /// This client's own key: `name#<when>-<random>`.
     key: String,
     storage: Storage,
     messages: RefCell<BTreeMap<u64, StoredMessage>>,
@@ -31,27 +46,43 @@ impl std::fmt::Debug for LocalStorageOutbox {
 }
 
 impl LocalStorageOutbox {
-    /// The store under `key`, with what it holds. Fails where there is no `localStorage`
-    /// (a worker, storage disabled) or its content cannot be read: those messages would be
-    /// lost, so it is an error rather than an empty store.
-    pub fn open(key: impl Into<String>) -> Result<Self, StoreError> {
-        let key = key.into();
+    /// The store of a new client on `name`, holding every message that clients on `name`
+    /// left unsent (see the module docs). Fails where there is no `localStorage` (a worker,
+    /// storage disabled) or a key on `name` cannot be read: those messages would be lost,
+    /// so it is an error rather than an empty store.
+    pub fn open(name: impl Into<String>) -> Result<Self, StoreError> {
+        let name = name.into();
         let storage = web_sys::window()
             .and_then(|window| window.local_storage().ok().flatten())
             .ok_or_else(|| StoreError("localStorage is not available here".into()))?;
-        let stored = storage
-            .get_item(&key)
-            .map_err(|_| StoreError(format!("cannot read localStorage key {key:?}")))?;
-        let list: Vec<StoredMessage> = match stored {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|error| StoreError(format!("localStorage key {key:?}: {error}")))?,
-            None => Vec::new(),
-        };
-        Ok(Self {
-            key,
+        let left = keys_on(&storage, &name)?;
+        let mut parts = Vec::with_capacity(left.len());
+        for key in &left {
+            parts.push(read(&storage, key)?);
+        }
+        let store = Self {
+            key: format!("{name}#{}", own_suffix()),
             storage,
-            messages: RefCell::new(list.into_iter().map(|m| (m.id, m)).collect()),
-        })
+            messages: RefCell::new(
+                merge_stored(parts)
+                    .into_iter()
+                    .map(|message| (message.id, message))
+                    .collect(),
+            ),
+        };
+        let messages = store.messages.borrow();
+        if !messages.is_empty() {
+            store.write(&messages)?;
+        }
+        drop(messages);
+        for key in &left {
+            // Its messages are safe under this client's key: one not removed is sent again
+            // by a later client, at worst.
+            if store.storage.remove_item(key).is_err() {
+                tracing::warn!(%key, "could not remove an outbox key taken over");
+            }
+        }
+        Ok(store)
     }
 
     fn write(&self, messages: &BTreeMap<u64, StoredMessage>) -> Result<(), StoreError> {
@@ -90,4 +121,54 @@ impl OutboxStore for LocalStorageOutbox {
         }
         Ok(())
     }
+}
+
+/// The keys that clients on `name` left: the bare `name` first (written by earlier
+/// versions), then `name#...` in the order the clients were made.
+fn keys_on(storage: &Storage, name: &str) -> Result<Vec<String>, StoreError> {
+    let unreadable = || StoreError("cannot list localStorage keys".into());
+    let own_prefix = format!("{name}#");
+    let mut keys = Vec::new();
+    let mut legacy = None;
+    for index in 0..storage.length().map_err(|_| unreadable())? {
+        match storage.key(index).map_err(|_| unreadable())? {
+            Some(key) if key == name => legacy = Some(key),
+            Some(key) if key.strip_prefix(&own_prefix).is_some_and(is_suffix) => keys.push(key),
+            _ => {}
+        }
+    }
+    // The suffix starts with the time its client was made, fixed-width: sorted by age.
+    keys.sort();
+    keys.splice(0..0, legacy);
+    Ok(keys)
+}
+
+/// The messages under `key`.
+fn read(storage: &Storage, key: &str) -> Result<Vec<StoredMessage>, StoreError> {
+    let stored = storage
+        .get_item(key)
+        .map_err(|_| StoreError(format!("cannot read localStorage key {key:?}")))?;
+    match stored {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|error| StoreError(format!("localStorage key {key:?}: {error}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A suffix no other client's key has: the time in milliseconds, zero-padded so that keys
+/// sort by age, then 48 random bits.
+fn own_suffix() -> String {
+    let now = js_sys::Date::now() as u64;
+    let random = (js_sys::Math::random() * (1u64 << 48) as f64) as u64;
+    format!("{now:013x}-{random:012x}")
+}
+
+/// Whether `text` is a suffix [`own_suffix`] makes, so that a name never takes over the keys
+/// of another name that starts like it (`chat` and `chat#2`).
+fn is_suffix(text: &str) -> bool {
+    let hex = |part: &str, length: usize| {
+        part.len() == length && part.bytes().all(|byte| byte.is_ascii_hexdigit())
+    };
+    text.split_once('-')
+        .is_some_and(|(time, random)| hex(time, 13) && hex(random, 12))
 }
