@@ -296,3 +296,46 @@ async fn a_token_for_an_abandoned_attempt_is_ignored() {
         Status::Reconnecting { .. } | Status::Error(_)
     ));
 }
+
+/// How long a client built with `build_parts(fresh)` (and `jitter_seed`, if set) waits
+/// before its first retry after a refused connection.
+fn first_retry(jitter_seed: Option<u64>, fresh: u64) -> Duration {
+    use niochat_client::engine::{Jitter, ReconnectPolicy};
+
+    let mut policy = ReconnectPolicy::default();
+    policy.jitter = Jitter::Full;
+    policy.initial_delay = Duration::from_secs(10);
+    let (client, mut core, mut inbox) = ClientBuilder::new(URL)
+        .reconnect(policy)
+        .configure(|config| config.jitter_seed = jitter_seed)
+        .build_parts(fresh)
+        .expect("valid settings");
+    let start = Instant::now();
+    client.connect();
+    while let Some(command) = inbox.try_next() {
+        core.command(start, command);
+    }
+    let connection = loop {
+        match core.poll_action() {
+            Some(DriverAction::Open { connection, .. }) => break connection,
+            Some(_) => {}
+            None => panic!("no socket asked for"),
+        }
+    };
+    core.transport(
+        start,
+        connection,
+        TransportEvent::HandshakeRefused { status: 503 },
+    );
+    core.poll_timeout().expect("a retry is scheduled") - start
+}
+
+#[test]
+fn a_jitter_seed_set_by_the_app_is_kept_and_otherwise_each_client_gets_fresh_randomness() {
+    // Set: the same delay whatever randomness the driver brings.
+    assert_eq!(first_retry(Some(42), 1), first_retry(Some(42), 2));
+    // Not set: the driver's randomness decides, so clients differ.
+    let delays: std::collections::BTreeSet<Duration> =
+        (1..=5).map(|fresh| first_retry(None, fresh)).collect();
+    assert!(delays.len() > 1, "{delays:?}");
+}

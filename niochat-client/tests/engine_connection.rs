@@ -73,7 +73,7 @@ fn jittered_delays_stay_within_zero_and_the_ceiling_and_differ_between_clients()
     for seed in 0..20 {
         let mut config = config();
         config.reconnect.jitter = Jitter::Full;
-        config.jitter_seed = seed;
+        config.jitter_seed = Some(seed);
         let policy = config.reconnect.clone();
         let mut harness = Harness::connected(config);
         harness.drop_connection();

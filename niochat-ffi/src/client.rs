@@ -182,11 +182,7 @@ impl Client {
         if let Some(storage) = storage {
             builder = builder.outbox_store(ForeignStore(storage));
         }
-        builder
-            .check()
-            .map_err(|error| NioChatError::InvalidConfig {
-                detail: error.to_string(),
-            })?;
+        builder.check()?;
         let (runtime, handle) = Runtime::start()?;
         let built = {
             let _entered = handle.enter();
@@ -195,9 +191,8 @@ impl Client {
             // the runtime's thread.
             builder.caller_thread_writes(false).build()
         };
-        let client = built.map_err(|error| NioChatError::InvalidConfig {
-            detail: error.to_string(),
-        })?;
+        // A storage whose `load` threw is `Storage`, not a setting.
+        let client = built?;
         let events = client.events();
         Ok(Arc::new(Self {
             open: Mutex::new(Some(Open { client, runtime })),

@@ -1,6 +1,6 @@
 //! The one error type foreign code sees, mapped from the core's errors in one place.
 
-use niochat_client::{CommandError, DeliveryError, Refused, StopReason};
+use niochat_client::{BuildError, CommandError, DeliveryError, Refused, StopReason};
 
 /// What a command or a setting failed with. Kotlin and Swift see a sealed class / an enum with
 /// these cases, each with a `detail` that never holds a token.
@@ -31,6 +31,11 @@ pub enum NioChatError {
     /// A setting is invalid.
     #[error("invalid config: {detail}")]
     InvalidConfig { detail: String },
+    /// The outbox storage failed: its `load` threw when the client was built (the client is
+    /// not made, so that the messages it holds are not forgotten). A storage may also throw
+    /// it from `save` or `remove`; the client then reports `Event.StorageFailed`.
+    #[error("storage: {detail}")]
+    Storage { detail: String },
     /// Not connected, or the connection failed; the message may still be queued.
     #[error("transport: {detail}")]
     Transport { detail: String },
@@ -62,6 +67,20 @@ impl From<CommandError> for NioChatError {
                 } => Self::Closed { detail },
                 _ => Self::Transport { detail },
             },
+            _ => Self::Transport { detail },
+        }
+    }
+}
+
+/// Why a client could not be made: a setting, or its outbox storage.
+impl From<BuildError> for NioChatError {
+    fn from(error: BuildError) -> Self {
+        let detail = error.to_string();
+        match error {
+            BuildError::Storage(_) => Self::Storage { detail },
+            BuildError::InvalidEndpoint
+            | BuildError::InvalidConfig(_)
+            | BuildError::InvalidCertificate(_) => Self::InvalidConfig { detail },
             _ => Self::Transport { detail },
         }
     }
@@ -115,5 +134,18 @@ mod tests {
             still_queued: true,
         }));
         assert!(matches!(lost, NioChatError::Transport { .. }));
+    }
+
+    #[test]
+    fn a_storage_that_cannot_load_is_a_storage_error_and_a_bad_setting_a_config_error() {
+        let storage = NioChatError::from(BuildError::Storage(niochat_client::StoreError(
+            "disk gone".into(),
+        )));
+        assert!(
+            matches!(&storage, NioChatError::Storage { detail } if detail.contains("disk gone")),
+            "{storage:?}"
+        );
+        let endpoint = NioChatError::from(BuildError::InvalidEndpoint);
+        assert!(matches!(endpoint, NioChatError::InvalidConfig { .. }));
     }
 }

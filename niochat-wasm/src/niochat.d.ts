@@ -47,6 +47,9 @@ export interface ClientOptions {
   sharedOutbox?: string;
 }
 
+/** A presence status: the three every backend knows, or any other a backend uses (ConectCRM's `"ocupado"`, `"ausente"`), passed through as written. */
+export type PresenceStatus = "online" | "away" | "offline" | (string & {});
+
 export type StatusName =
   | "disconnected"
   | "connecting"
@@ -164,7 +167,7 @@ export interface OutgoingEvent {
 }
 export interface TypingEvent { type: "typing"; userId: string; conversationId: string; isTyping: boolean }
 export interface ReadEvent { type: "read"; userId: string; conversationId: string; messageId: string; readAt?: string }
-export interface PresenceEvent { type: "presence"; userId: string; status: string; timestamp?: string }
+export interface PresenceEvent { type: "presence"; userId: string; status: PresenceStatus; timestamp?: string }
 export interface HistoryGapEvent { type: "historyGap"; conversationId: string; after?: string; reason: "syncTooLarge" | "syncTimedOut" }
 export interface ServerNoticeEvent { type: "serverNotice"; code?: string; message: string }
 export interface BackendEvent { type: "backend"; backend: "pytake" | "pytake-go" | "conectcrm" | "niochat" | "custom"; event: unknown }
@@ -237,7 +240,8 @@ export class NioChatClient {
   leave(conversationId: string): Promise<void>;
   setTyping(conversationId: string, isTyping: boolean): Promise<void>;
   markRead(conversationId: string, messageId: string): Promise<void>;
-  setPresence(status: "online" | "away" | "offline"): Promise<void>;
+  /** Any status string is sent as written (see `PresenceStatus`). */
+  setPresence(status: PresenceStatus): Promise<void>;
   /** Asks for the messages after `after` (default: the last seen); resolves with how many came. */
   sync(conversationId: string, after?: string): Promise<number>;
   /** Resolves with the round trip in milliseconds. */

@@ -197,6 +197,32 @@ fn event_names_match_the_declared_event_map() {
 }
 
 #[test]
+fn presence_statuses_the_core_names_are_declared_and_any_other_is_allowed() {
+    use niochat_client::model::PresenceStatus;
+
+    let named: BTreeSet<String> = [
+        PresenceStatus::Online,
+        PresenceStatus::Away,
+        PresenceStatus::Offline,
+    ]
+    .iter()
+    .map(|status| status.as_str().to_owned())
+    .collect();
+    assert_eq!(union("PresenceStatus"), named);
+    // Any other string too: the core passes it through (`PresenceStatus::Other`).
+    let start = TYPESCRIPT
+        .find("export type PresenceStatus =")
+        .expect("declared");
+    let body = &TYPESCRIPT[start..];
+    assert!(body[..body.find(';').expect("an end")].contains("(string & {})"));
+    assert_eq!(
+        PresenceStatus::from("ocupado").as_str(),
+        "ocupado",
+        "kept as written"
+    );
+}
+
+#[test]
 fn error_codes_match_the_declared_union() {
     let produced: BTreeSet<String> = convert::ERROR_CODES.iter().map(|s| s.to_string()).collect();
     assert_eq!(union("ErrorCode"), produced);

@@ -200,13 +200,14 @@ impl ClientBuilder {
     }
 
     /// The client handle and the runtime-free core a driver loops around, for drivers
-    /// outside this crate. `jitter_seed` must be fresh randomness (the core has none).
+    /// outside this crate. `jitter_seed` must be fresh randomness (the core has none); a seed
+    /// set in [`EngineConfig::jitter_seed`] is kept instead.
     pub fn build_parts(
         mut self,
         jitter_seed: u64,
     ) -> Result<(Client, ClientCore, CommandInbox), BuildError> {
         self.check()?;
-        self.config.jitter_seed = jitter_seed;
+        self.config.jitter_seed.get_or_insert(jitter_seed);
         let protocol = self.backend.protocol();
         let capabilities = protocol.capabilities().clone();
         let backend = protocol.name();

@@ -110,8 +110,10 @@ pub struct EngineConfig {
     /// default follows the target: browsers cannot send them).
     /// Without them, a backend whose keep-alive is the WebSocket's own is not watched.
     pub websocket_pings: bool,
-    /// Seeds the jitter. Drivers pass fresh randomness; tests pass a constant.
-    pub jitter_seed: u64,
+    /// Seeds the jitter. `None` (the default): `build()` seeds it with fresh randomness, so
+    /// that clients dropped together spread out; an engine made directly uses a constant.
+    /// `Some`: this seed, kept by `build()`, for the same delays on every run (tests).
+    pub jitter_seed: Option<u64>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -162,7 +164,7 @@ impl EngineConfig {
             background_grace: Duration::from_secs(20),
             membership_refresh: Duration::from_secs(60),
             websocket_pings: crate::platform::SOCKET_PINGS,
-            jitter_seed: 0x6e69_6f63_6861_7431,
+            jitter_seed: None,
         }
     }
 

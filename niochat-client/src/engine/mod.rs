@@ -87,6 +87,10 @@ use crate::dialect::{Capabilities, Dialect, Protocol, RequestId};
 use crate::model::{Id, PresenceStatus, Session};
 use web_time::Duration;
 
+/// The jitter's seed for an engine made without one ([`EngineConfig::jitter_seed`]): the
+/// same delays on every run, as the engine's own tests want. `build()` gives fresh randomness.
+const DEFAULT_JITTER_SEED: u64 = 0x6e69_6f63_6861_7431;
+
 /// Where the engine is in a connection's life.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Phase {
@@ -187,7 +191,10 @@ impl Engine {
     pub fn new(config: EngineConfig, protocol: Arc<dyn Protocol>) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
-            backoff: backoff::Backoff::new(config.reconnect.clone(), config.jitter_seed),
+            backoff: backoff::Backoff::new(
+                config.reconnect.clone(),
+                config.jitter_seed.unwrap_or(DEFAULT_JITTER_SEED),
+            ),
             outbox: outbox::Outbox::new(config.queue_capacity),
             config,
             protocol,

@@ -184,6 +184,19 @@ val tests: List<Pair<String, suspend () -> Unit>> = listOf(
         check(restarted.queueMessage(conversation, "after") > last) { "ids unique across restarts" }
         restarted.shutdown()
     },
+    "a storage that cannot load fails the build as Storage, keeping its messages" to {
+        val broken = object : OutboxStorage {
+            override fun load(): List<StoredMessage> = throw NioChatException.Storage("database locked")
+            override fun save(message: StoredMessage) {}
+            override fun remove(id: ULong) {}
+        }
+        try {
+            Client(config("kt-ivan"), null, broken)
+            error("a client was built over a storage it could not read")
+        } catch (expected: NioChatException.Storage) {
+            check(expected.message!!.contains("database locked")) { expected.message.toString() }
+        }
+    },
     "cancelled coroutines leak neither events nor threads" to {
         val before = threads()
         val client = Client(config("kt-heidi"), null, null)

@@ -146,6 +146,28 @@ def test_the_outbox_survives_a_restart_and_sends_once_in_order():
     run(scenario())
 
 
+def test_a_storage_that_cannot_load_fails_the_build_as_storage():
+    class Broken(nc.OutboxStorage):
+        def load(self):
+            raise nc.NioChatError.Storage("database locked")
+
+        def save(self, message):
+            pass
+
+        def remove(self, id):
+            pass
+
+    async def scenario():
+        url, token = await endpoint("py-ivan")
+        try:
+            nc.Client(nc.ClientConfig(url=url, token=token), None, Broken())
+            raise AssertionError("a client was built over a storage it could not read")
+        except nc.NioChatError.Storage as error:
+            assert "database locked" in str(error)
+
+    run(scenario())
+
+
 def test_a_cancelled_wait_for_events_loses_nothing():
     async def scenario():
         client = await client_for("py-heidi")
