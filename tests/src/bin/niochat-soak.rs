@@ -130,13 +130,22 @@ async fn renum(settings: &Settings) -> bool {
             _ => unresolved += 1,
         }
     }
-    // The receiver catches up (syncs after its last reconnect).
+    // The receiver catches up (syncs after its last reconnect): until every text the server
+    // stored has arrived (then 300 ms more, for a late duplicate), or 30 s. Counting
+    // deliveries against acknowledgements instead stopped early whenever the server had
+    // stored some messages twice: their second copies made up the count while the last
+    // messages were still on their way (a soak that reported 7 "lost" this way).
     proxy.random(None);
+    let mut missing: HashSet<String> = server
+        .messages(&room)
+        .iter()
+        .map(|message| message.content.text().unwrap_or_default().to_owned())
+        .collect();
     let mut delivered: Vec<(String, String)> = Vec::new();
     let quiet = Duration::from_secs(3);
     let catch_up = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let wanted = acknowledged <= delivered.len();
+        let wanted = missing.is_empty();
         let wait = if wanted {
             Duration::from_millis(300)
         } else {
@@ -145,12 +154,18 @@ async fn renum(settings: &Settings) -> bool {
         match tokio::time::timeout(wait, events.next()).await {
             Ok(Some(Event::Message { message, .. })) => {
                 let text = message.content.text().unwrap_or_default().to_owned();
+                missing.remove(&text);
                 delivered.push((message.id.to_string(), text));
             }
+            // A sync that could not bring everything says so: shown, for a loss's cause.
+            Ok(Some(gap @ Event::HistoryGap { .. })) => eprintln!("{gap:?}"),
             Ok(Some(_)) => {}
             _ if tokio::time::Instant::now() > catch_up || wanted => break,
             _ => {}
         }
+    }
+    for text in missing.iter().take(5) {
+        eprintln!("stored, never delivered: {text}");
     }
 
     let stored = server.messages(&room);
