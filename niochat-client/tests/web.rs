@@ -323,7 +323,7 @@ fn an_outbox_takes_over_the_key_of_earlier_versions_and_no_other_names_keys() {
         )
         .expect("written");
     // Another name that starts like this one, and a key this store never makes.
-    let other = format!("{name}#2#0000000000001-000000000001");
+    let other = format!("{name}#2#0000000000001-000000000000001");
     storage.set_item(&other, "not an outbox").expect("written");
 
     let store = LocalStorageOutbox::open(name).expect("opens");

@@ -9,7 +9,7 @@
 //! not per tab. Had every client on a name rewritten one key, each would overwrite the
 //! others' messages with its own list (a tab's message lost when another tab queued one), and
 //! a tab emptying its list would remove the key under a tab still waiting to send. So each
-//! client writes only its own key, `name#<when>-<random>`, and, when it opens, takes over
+//! client writes only its own key, `name#<time>-<random>`, and, when it opens, takes over
 //! the keys left on its name (and the bare `name` key of earlier versions): their messages
 //! join its own list, written under its key before theirs are removed, so a crash between
 //! the two sends a message twice rather than never. A tab that closes with messages unsent
@@ -31,7 +31,7 @@ use crate::engine::{OutboxStore, StoreError, StoredMessage, merge_stored};
 /// An [`OutboxStore`] in `localStorage`: this client's key under a name shared by every
 /// client of the app on it (see the module docs).
 pub struct LocalStorageOutbox {
-    /// This client's own key: `name#<when>-<random>`.
+    /// This client's own key: `name#<time>-<random>`.
     key: String,
     storage: Storage,
     messages: RefCell<BTreeMap<u64, StoredMessage>>,
@@ -63,12 +63,7 @@ impl LocalStorageOutbox {
         let store = Self {
             key: format!("{name}#{}", own_suffix()),
             storage,
-            messages: RefCell::new(
-                merge_stored(parts)
-                    .into_iter()
-                    .map(|message| (message.id, message))
-                    .collect(),
-            ),
+            messages: RefCell::new(merge_stored(parts)),
         };
         let messages = store.messages.borrow();
         if !messages.is_empty() {
@@ -128,19 +123,19 @@ impl OutboxStore for LocalStorageOutbox {
 fn keys_on(storage: &Storage, name: &str) -> Result<Vec<String>, StoreError> {
     let unreadable = || StoreError("cannot list localStorage keys".into());
     let own_prefix = format!("{name}#");
-    let mut keys = Vec::new();
+    // The suffix starts with the time its client was made, fixed-width: a set sorts by age.
+    let mut keys = std::collections::BTreeSet::new();
     let mut legacy = None;
     for index in 0..storage.length().map_err(|_| unreadable())? {
         match storage.key(index).map_err(|_| unreadable())? {
             Some(key) if key == name => legacy = Some(key),
-            Some(key) if key.strip_prefix(&own_prefix).is_some_and(is_suffix) => keys.push(key),
+            Some(key) if key.strip_prefix(&own_prefix).is_some_and(is_suffix) => {
+                keys.insert(key);
+            }
             _ => {}
         }
     }
-    // The suffix starts with the time its client was made, fixed-width: sorted by age.
-    keys.sort();
-    keys.splice(0..0, legacy);
-    Ok(keys)
+    Ok(legacy.into_iter().chain(keys).collect())
 }
 
 /// The messages under `key`.
@@ -156,19 +151,25 @@ fn read(storage: &Storage, key: &str) -> Result<Vec<StoredMessage>, StoreError> 
 }
 
 /// A suffix no other client's key has: the time in milliseconds, zero-padded so that keys
-/// sort by age, then 48 random bits.
+/// sort by age, then 48 random bits (in decimal: hexadecimal formatting cost the npm
+/// package more than its share).
 fn own_suffix() -> String {
     let now = js_sys::Date::now() as u64;
     let random = (js_sys::Math::random() * (1u64 << 48) as f64) as u64;
-    format!("{now:013x}-{random:012x}")
+    format!("{now:0w$}-{random:0r$}", w = TIME_DIGITS, r = RANDOM_DIGITS)
 }
+
+/// Digits of the time in a suffix: milliseconds since 1970 have 13 until the year 2286.
+const TIME_DIGITS: usize = 13;
+/// Digits of the random part of a suffix: 2^48 has 15.
+const RANDOM_DIGITS: usize = 15;
 
 /// Whether `text` is a suffix [`own_suffix`] makes, so that a name never takes over the keys
 /// of another name that starts like it (`chat` and `chat#2`).
 fn is_suffix(text: &str) -> bool {
-    let hex = |part: &str, length: usize| {
-        part.len() == length && part.bytes().all(|byte| byte.is_ascii_hexdigit())
+    let digits = |part: &str, length: usize| {
+        part.len() == length && part.bytes().all(|byte| byte.is_ascii_digit())
     };
     text.split_once('-')
-        .is_some_and(|(time, random)| hex(time, 13) && hex(random, 12))
+        .is_some_and(|(time, random)| digits(time, TIME_DIGITS) && digits(random, RANDOM_DIGITS))
 }
