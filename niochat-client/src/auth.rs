@@ -5,6 +5,8 @@
 //! [`SecretUrl`], whose `Debug` and `Display` print `***` in its place; only the transport
 //! reads the real text, through [`SecretUrl::expose`].
 
+mod base64url;
+
 use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -32,9 +34,7 @@ pub(crate) fn escape_component(text: &str) -> String {
 /// that is not a JWT. The token and its claims are never logged.
 pub(crate) fn jwt_claim(token: &AuthToken, claim: &str) -> Option<serde_json::Value> {
     let payload = token.0.split('.').nth(1)?;
-    let bytes = data_encoding::BASE64URL_NOPAD
-        .decode(payload.trim_end_matches('=').as_bytes())
-        .ok()?;
+    let bytes = base64url::decode(payload.trim_end_matches('=').as_bytes())?;
     let mut claims: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&bytes).ok()?;
     claims.remove(claim)

@@ -177,7 +177,9 @@ impl From<NovaMensagem> for ChatMessage {
     fn from(message: NovaMensagem) -> Self {
         // `remetente` is `{id, nome, foto, tipo}` (its id is the message's own) or a string.
         let role = match &message.remetente {
-            Some(Value::String(who)) => Some(who.to_lowercase()),
+            // `"CLIENTE"` / `"ATENDENTE"`: ASCII, and Unicode case tables would be 4 KB of the
+            // npm package for them.
+            Some(Value::String(who)) => Some(who.to_ascii_lowercase()),
             Some(Value::Object(who)) => who.get("tipo").and_then(Value::as_str).map(str::to_owned),
             _ => None,
         };
