@@ -409,3 +409,50 @@ async fn entering_the_back_forward_cache_closes_and_leaving_it_reconnects() {
         .expect("dispatched");
     status_until(&mut statuses, 2_000, is_connected).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_live_client_writes_its_key_again_when_another_tab_takes_it_over() {
+    use niochat_client::engine::{OutboxStore, StoredMessage};
+    use wasm_bindgen::JsCast;
+
+    let name = "niochat-web-test-defence";
+    clear_keys_on(name);
+    let store = LocalStorageOutbox::open(name).expect("opens");
+    store
+        .save(&StoredMessage::new(1, "c", "written last"))
+        .expect("saved");
+    let own = keys_on(name).pop().expect("its key");
+    // Another document of the origin (as another tab would, having read the key a moment
+    // before this message reached it) removes the key. A document hears only other
+    // documents' changes: an iframe is one.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let frame: web_sys::HtmlIFrameElement = document
+        .create_element("iframe")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    document.body().unwrap().append_child(&frame).unwrap();
+    let other_tab = frame
+        .content_window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap();
+    other_tab.remove_item(&own).unwrap();
+    assert_eq!(local_storage().get_item(&own).unwrap(), None, "removed");
+    let mut back = None;
+    for _ in 0..20 {
+        pause(Duration::from_millis(25)).await;
+        back = local_storage().get_item(&own).unwrap();
+        if back.is_some() {
+            break;
+        }
+    }
+    assert!(
+        back.is_some_and(|json| json.contains("written last")),
+        "written again from memory"
+    );
+    frame.remove();
+    drop(store);
+    clear_keys_on(name);
+}

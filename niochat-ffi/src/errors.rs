@@ -75,13 +75,13 @@ impl From<CommandError> for NioChatError {
 /// Why a client could not be made: a setting, or its outbox storage.
 impl From<BuildError> for NioChatError {
     fn from(error: BuildError) -> Self {
-        let detail = error.to_string();
         match error {
-            BuildError::Storage(_) => Self::Storage { detail },
-            BuildError::InvalidEndpoint
-            | BuildError::InvalidConfig(_)
-            | BuildError::InvalidCertificate(_) => Self::InvalidConfig { detail },
-            _ => Self::Transport { detail },
+            // The storage's own words (a foreign storage's already say `storage: ...`).
+            BuildError::Storage(failure) => Self::Storage { detail: failure.0 },
+            // As before `Storage` existed: everything else is the settings' fault.
+            other => Self::InvalidConfig {
+                detail: other.to_string(),
+            },
         }
     }
 }
@@ -142,7 +142,7 @@ mod tests {
             "disk gone".into(),
         )));
         assert!(
-            matches!(&storage, NioChatError::Storage { detail } if detail.contains("disk gone")),
+            matches!(&storage, NioChatError::Storage { detail } if detail == "disk gone"),
             "{storage:?}"
         );
         let endpoint = NioChatError::from(BuildError::InvalidEndpoint);

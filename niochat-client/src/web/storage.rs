@@ -10,28 +10,39 @@
 //! others' messages with its own list (a tab's message lost when another tab queued one), and
 //! a tab emptying its list would remove the key under a tab still waiting to send. So each
 //! client writes only its own key, `name#<time>-<random>`, and, when it opens, takes over
-//! the keys left on its name (and the bare `name` key of earlier versions): their messages
-//! join its own list, written under its key before theirs are removed, so a crash between
-//! the two sends a message twice rather than never. A tab that closes with messages unsent
-//! leaves its key, and the next client on the name sends them.
+//! the keys left on its name (and the bare `name` key of earlier versions), one at a time:
+//! their messages join its own list, written under its key before theirs is removed, so a
+//! crash in between sends a message twice rather than never. A tab that closes with messages
+//! unsent leaves its key, and the next client on the name sends them.
 //!
 //! What this cannot tell is whether a key's tab is still open: a client opened while
 //! another tab on the name has messages unsent takes those over too, and both tabs send
-//! them. Delivery stays at-least-once (as for any resend), never lost. Telling live tabs
-//! from closed ones needs the asynchronous Web Locks API, which a synchronous store cannot
-//! wait for.
+//! them. And a tab reads other tabs' keys as its process last saw them, a moment old, so it
+//! may take over a key without the message written to it last: the live tab hears its key
+//! removed (a `storage` event) and writes it again from memory. Delivery stays
+//! at-least-once (as for any resend), never lost. Telling live tabs from closed ones needs
+//! the asynchronous Web Locks API, which a synchronous store cannot wait for.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
-use web_sys::Storage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Storage, StorageEvent};
 
 use crate::engine::{OutboxStore, StoreError, StoredMessage, merge_stored};
 
 /// An [`OutboxStore`] in `localStorage`: this client's key under a name shared by every
 /// client of the app on it (see the module docs).
 pub struct LocalStorageOutbox {
-    /// This client's own key: `name#<time>-<random>`.
+    own: Rc<OwnKey>,
+    /// Puts this client's key back when another tab removes or changes it.
+    defence: Option<Closure<dyn FnMut(StorageEvent)>>,
+}
+
+/// This client's key (`name#<time>-<random>`) and the messages written under it.
+struct OwnKey {
     key: String,
     storage: Storage,
     messages: RefCell<BTreeMap<u64, StoredMessage>>,
@@ -40,7 +51,7 @@ pub struct LocalStorageOutbox {
 impl std::fmt::Debug for LocalStorageOutbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalStorageOutbox")
-            .field("key", &self.key)
+            .field("key", &self.own.key)
             .finish_non_exhaustive()
     }
 }
@@ -55,31 +66,68 @@ impl LocalStorageOutbox {
         let storage = web_sys::window()
             .and_then(|window| window.local_storage().ok().flatten())
             .ok_or_else(|| StoreError("localStorage is not available here".into()))?;
-        let left = keys_on(&storage, &name)?;
-        let mut parts = Vec::with_capacity(left.len());
-        for key in &left {
-            parts.push(read(&storage, key)?);
-        }
-        let store = Self {
+        let own = Rc::new(OwnKey {
             key: format!("{name}#{}", own_suffix()),
             storage,
-            messages: RefCell::new(merge_stored(parts)),
-        };
-        let messages = store.messages.borrow();
-        if !messages.is_empty() {
-            store.write(&messages)?;
+            messages: RefCell::new(BTreeMap::new()),
+        });
+        // One key at a time, its messages written under this client's key before it is
+        // removed: a crash in between sends them twice rather than never, and the space
+        // needed beyond what is stored is one key's, not everything's twice.
+        for key in keys_on(&own.storage, &name)? {
+            let part = read(&own.storage, &key)?;
+            let mut messages = own.messages.borrow_mut();
+            let taken = merge_stored(vec![messages.values().cloned().collect(), part]);
+            if own.write(&taken).is_err() {
+                // Full: what is left stays under its key for a later client.
+                break;
+            }
+            *messages = taken;
+            drop(messages);
+            // Not removed: sent again by a later client, at worst.
+            let _ = own.storage.remove_item(&key);
         }
-        drop(messages);
-        for key in &left {
-            // Its messages are safe under this client's key: one not removed is sent again
-            // by a later client, at worst.
-            if store.storage.remove_item(key).is_err() {
-                tracing::warn!(%key, "could not remove an outbox key taken over");
+        let defence = defend(&own);
+        Ok(Self { own, defence })
+    }
+}
+
+impl Drop for LocalStorageOutbox {
+    fn drop(&mut self) {
+        if let (Some(window), Some(defence)) = (web_sys::window(), &self.defence) {
+            let _ = window
+                .remove_event_listener_with_callback("storage", defence.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// Listens for other tabs' changes to this client's key and writes it again from memory.
+/// A tab opening reads the other keys on the name as its process last saw them, which may be
+/// a moment old: it could take over a key without the message written under it last, then
+/// remove it. Written again, that message is sent twice at worst, never lost. (A document
+/// hears only other documents' changes, so this client's own writes do not come back.)
+fn defend(own: &Rc<OwnKey>) -> Option<Closure<dyn FnMut(StorageEvent)>> {
+    let window = web_sys::window()?;
+    let own_key = Rc::downgrade(own);
+    let defence = Closure::<dyn FnMut(StorageEvent)>::new(move |event: StorageEvent| {
+        let Some(own) = own_key.upgrade() else {
+            return;
+        };
+        // `None`: the whole storage was cleared.
+        if event.key().is_none_or(|key| key == own.key) {
+            let messages = own.messages.borrow();
+            if !messages.is_empty() {
+                let _ = own.write(&messages);
             }
         }
-        Ok(store)
-    }
+    });
+    window
+        .add_event_listener_with_callback("storage", defence.as_ref().unchecked_ref())
+        .ok()?;
+    Some(defence)
+}
 
+impl OwnKey {
     fn write(&self, messages: &BTreeMap<u64, StoredMessage>) -> Result<(), StoreError> {
         if messages.is_empty() {
             return self
@@ -100,19 +148,19 @@ impl LocalStorageOutbox {
 
 impl OutboxStore for LocalStorageOutbox {
     fn load(&self) -> Result<Vec<StoredMessage>, StoreError> {
-        Ok(self.messages.borrow().values().cloned().collect())
+        Ok(self.own.messages.borrow().values().cloned().collect())
     }
 
     fn save(&self, message: &StoredMessage) -> Result<(), StoreError> {
-        let mut messages = self.messages.borrow_mut();
+        let mut messages = self.own.messages.borrow_mut();
         messages.insert(message.id, message.clone());
-        self.write(&messages)
+        self.own.write(&messages)
     }
 
     fn remove(&self, id: u64) -> Result<(), StoreError> {
-        let mut messages = self.messages.borrow_mut();
+        let mut messages = self.own.messages.borrow_mut();
         if messages.remove(&id).is_some() {
-            self.write(&messages)?;
+            self.own.write(&messages)?;
         }
         Ok(())
     }

@@ -194,7 +194,7 @@ val tests: List<Pair<String, suspend () -> Unit>> = listOf(
             Client(config("kt-ivan"), null, broken)
             error("a client was built over a storage it could not read")
         } catch (expected: NioChatException.Storage) {
-            check(expected.message!!.contains("database locked")) { expected.message.toString() }
+            check(expected.detail == "storage: database locked") { expected.detail }
         }
     },
     "cancelled coroutines leak neither events nor threads" to {

@@ -163,7 +163,7 @@ def test_a_storage_that_cannot_load_fails_the_build_as_storage():
             nc.Client(nc.ClientConfig(url=url, token=token), None, Broken())
             raise AssertionError("a client was built over a storage it could not read")
         except nc.NioChatError.Storage as error:
-            assert "database locked" in str(error)
+            assert error.detail == "storage: database locked", error.detail
 
     run(scenario())
 

@@ -151,7 +151,8 @@ async fn renum(settings: &Settings) -> bool {
         } else {
             quiet
         };
-        match tokio::time::timeout(wait, events.next()).await {
+        let until = (tokio::time::Instant::now() + wait).min(catch_up);
+        match tokio::time::timeout_at(until, events.next()).await {
             Ok(Some(Event::Message { message, .. })) => {
                 let text = message.content.text().unwrap_or_default().to_owned();
                 missing.remove(&text);
@@ -160,8 +161,12 @@ async fn renum(settings: &Settings) -> bool {
             // A sync that could not bring everything says so: shown, for a loss's cause.
             Ok(Some(gap @ Event::HistoryGap { .. })) => eprintln!("{gap:?}"),
             Ok(Some(_)) => {}
-            _ if tokio::time::Instant::now() > catch_up || wanted => break,
+            Ok(None) => break,
+            _ if tokio::time::Instant::now() >= catch_up || wanted => break,
             _ => {}
+        }
+        if tokio::time::Instant::now() >= catch_up {
+            break;
         }
     }
     for text in missing.iter().take(5) {
