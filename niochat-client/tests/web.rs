@@ -209,7 +209,18 @@ async fn messages_queued_before_the_tab_closed_are_sent_once_by_the_next_client(
         .expect("a valid client");
     let mut events = next.events();
     next.connect();
-    event_until(&mut events, 5_000, |event| {
+    acknowledged(&mut events).await;
+    assert_eq!(control.stored(&room).await, ["written before closing"]);
+    assert_eq!(
+        keys_on(key),
+        Vec::<String>::new(),
+        "nothing left in localStorage"
+    );
+}
+
+/// Waits (5 s at most) for the next message the server acknowledged.
+async fn acknowledged(events: &mut niochat_client::EventStream) {
+    event_until(events, 5_000, |event| {
         matches!(
             event,
             Event::Outgoing {
@@ -219,12 +230,6 @@ async fn messages_queued_before_the_tab_closed_are_sent_once_by_the_next_client(
         )
     })
     .await;
-    assert_eq!(control.stored(&room).await, ["written before closing"]);
-    assert_eq!(
-        keys_on(key),
-        Vec::<String>::new(),
-        "nothing left in localStorage"
-    );
 }
 
 fn local_storage() -> web_sys::Storage {
@@ -284,19 +289,8 @@ async fn two_tabs_on_one_outbox_name_lose_neither_ones_messages() {
     let next = tab(LocalStorageOutbox::open(name).expect("localStorage"));
     let mut events = next.events();
     next.connect();
-    let mut acknowledged = 0;
-    while acknowledged < 2 {
-        event_until(&mut events, 5_000, |event| {
-            matches!(
-                event,
-                Event::Outgoing {
-                    state: niochat_client::MessageState::Acknowledged(_),
-                    ..
-                }
-            )
-        })
-        .await;
-        acknowledged += 1;
+    for _ in 0..2 {
+        acknowledged(&mut events).await;
     }
     let mut stored = control.stored(&room).await;
     stored.sort();
