@@ -32,6 +32,7 @@ impl FileOutboxStore {
             Err(error) => return Err(failure(&path, "read", error)),
         };
         let messages = messages.into_iter().map(|m| (m.id, m)).collect();
+        remove_orphaned_temporaries(&path);
         Ok(Self {
             path,
             messages: Mutex::new(messages),
@@ -61,6 +62,42 @@ fn temporary_for(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.tmp", std::process::id()));
     path.with_file_name(name)
+}
+
+/// How old a temporary file must be to be taken for one a crash left: a write renames its
+/// file into place within moments, so a minute-old one belongs to no write under way.
+const ORPHANED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary files of `path` ([`temporary_for`]) that crashed processes left:
+/// each is named after its process, so the next one never overwrites it. Best effort: a
+/// file that cannot be listed or removed stays.
+fn remove_orphaned_temporaries(path: &Path) {
+    let (Some(name), Some(directory)) = (path.file_name(), path.parent()) else {
+        return;
+    };
+    let directory = match directory.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => directory,
+    };
+    let prefix = format!("{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let is_ours = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        let orphaned = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > ORPHANED_AFTER));
+        if is_ours && orphaned {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn failure(path: &Path, what: &str, error: impl std::fmt::Display) -> StoreError {
@@ -138,5 +175,39 @@ mod tests {
         assert!(path.exists());
         assert!(!temporary_for(&path).exists(), "renamed into place");
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn temporary_files_a_crash_left_are_removed_and_recent_ones_kept() {
+        let path = scratch("orphans.json");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let beside = |suffix: &str| path.with_file_name(format!("{name}.{suffix}"));
+        let (old, recent, other) = (beside("4242.tmp"), beside("4343.tmp"), beside("note.tmp"));
+        for file in [&old, &recent, &other] {
+            std::fs::write(file, b"[").unwrap();
+        }
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for file in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(file)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
+        let store = FileOutboxStore::open(&path).unwrap();
+        assert!(
+            !old.exists(),
+            "an hour-old temporary file of this store is removed"
+        );
+        assert!(recent.exists(), "a write under way is left alone");
+        assert!(
+            other.exists(),
+            "a file not named as a temporary one is left alone"
+        );
+        drop(store);
+        for file in [&recent, &other, &path] {
+            let _ = std::fs::remove_file(file);
+        }
     }
 }
