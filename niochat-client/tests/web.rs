@@ -450,3 +450,36 @@ async fn a_live_client_writes_its_key_again_when_another_tab_takes_it_over() {
     drop(store);
     clear_keys_on(name);
 }
+
+#[wasm_bindgen_test]
+fn a_message_a_live_tab_wrote_again_after_a_take_over_is_taken_once() {
+    use niochat_client::engine::{OutboxStore, StoredMessage};
+
+    let name = "niochat-web-test-copies";
+    clear_keys_on(name);
+    let first = LocalStorageOutbox::open(name).expect("opens");
+    first
+        .save(&StoredMessage::new(1, "c", "only once"))
+        .expect("saved");
+    let first_key = keys_on(name).pop().expect("its key");
+    let written = local_storage()
+        .get_item(&first_key)
+        .unwrap()
+        .expect("written");
+    // A second tab takes the first's key over; the first, still open, writes it again (its
+    // defence, which a document does not hear of its own changes, so done by hand here).
+    let second = LocalStorageOutbox::open(name).expect("opens");
+    local_storage().set_item(&first_key, &written).unwrap();
+    assert_eq!(keys_on(name).len(), 2, "the message is under both keys");
+    // A third client takes both over: one message, not two.
+    let third = LocalStorageOutbox::open(name).expect("opens");
+    let texts: Vec<String> = third
+        .load()
+        .expect("loads")
+        .into_iter()
+        .map(|message| message.content)
+        .collect();
+    assert_eq!(texts, ["only once"]);
+    drop((first, second, third));
+    clear_keys_on(name);
+}

@@ -13,7 +13,7 @@
 //! Delivery stays at-least-once: a message whose acknowledgement was lost in the crash is
 //! sent again and de-duplicated like any resend.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,12 @@ pub struct StoredMessage {
     pub conversation_id: Id,
     /// Its text.
     pub content: String,
+    /// Where it was first stored, for stores that take over each other's messages (the
+    /// browser's `LocalStorageOutbox`): copies of one message, as a crash in the middle of
+    /// a take-over or a tab writing its key again can leave, carry the same origin and are
+    /// queued once. `None` elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl StoredMessage {
@@ -42,6 +48,7 @@ impl StoredMessage {
             id,
             conversation_id: conversation_id.into(),
             content: content.into(),
+            origin: None,
         }
     }
 }
@@ -125,18 +132,23 @@ impl OutboxStore for MemoryOutboxStore {
 /// client that takes over a single store (the common case: the same app restarted) keeps
 /// every message's id. A part with a clashing id (two stores numbered from the same start)
 /// is numbered anew after the highest id, in its order: the outbox keeps one message per id
-/// and sends by id, so a clash would otherwise drop a message or reorder a conversation.
+/// and sends by id, so a clash would otherwise drop a message or reorder a conversation. A
+/// message whose [`origin`](StoredMessage::origin) an earlier one has is a copy: left out.
 #[cfg_attr(not(all(feature = "web", target_arch = "wasm32")), allow(dead_code))]
 pub(crate) fn merge_stored(parts: Vec<Vec<StoredMessage>>) -> BTreeMap<u64, StoredMessage> {
     let highest = parts.iter().flatten().map(|message| message.id).max();
     let mut next = highest.map_or(1, |id| id.saturating_add(1));
     let mut merged = BTreeMap::new();
+    let mut origins = BTreeSet::new();
     for part in parts {
-        // In id order, one message per id (maps rather than sorts: the npm package's size).
+        // In id order, one message per id (maps rather than sorts: the npm package's size),
+        // and none that is a copy of one already taken.
         let part: BTreeMap<u64, StoredMessage> = part
             .into_iter()
+            .filter(|message| message.origin.as_ref().is_none_or(|o| !origins.contains(o)))
             .map(|message| (message.id, message))
             .collect();
+        origins.extend(part.values().filter_map(|message| message.origin.clone()));
         let clashes = part.keys().any(|id| merged.contains_key(id));
         for (_, mut message) in part {
             if clashes {
@@ -202,6 +214,29 @@ mod tests {
         let second = vec![StoredMessage::new(2, "c", "b2")];
         let merged = merge_stored(vec![first, second]);
         assert_eq!(ids_and_texts(&merged), [(1, "a1"), (2, "b2"), (3, "a3")]);
+    }
+
+    #[test]
+    fn copies_of_one_message_are_taken_once_and_messages_without_an_origin_always() {
+        let copy = |id, origin: Option<&str>| {
+            let mut message = StoredMessage::new(id, "c", "same text");
+            message.origin = origin.map(str::to_owned);
+            message
+        };
+        // A tab's key written again after another took it over: two copies of `a:1`.
+        let merged = merge_stored(vec![
+            vec![copy(1, Some("a:1")), copy(2, None)],
+            vec![copy(1, Some("a:1")), copy(5, Some("b:1")), copy(2, None)],
+        ]);
+        let origins: Vec<Option<&str>> = merged
+            .values()
+            .map(|message| message.origin.as_deref())
+            .collect();
+        assert_eq!(
+            origins,
+            [Some("a:1"), None, None, Some("b:1")],
+            "one copy of a:1; both messages without an origin"
+        );
     }
 
     #[test]

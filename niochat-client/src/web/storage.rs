@@ -152,8 +152,14 @@ impl OutboxStore for LocalStorageOutbox {
     }
 
     fn save(&self, message: &StoredMessage) -> Result<(), StoreError> {
+        let mut message = message.clone();
+        // Named where it was first written, so that copies of it are recognised wherever
+        // take-overs and defences carry it (`merge_stored`).
+        if message.origin.is_none() {
+            message.origin = Some(format!("{}:{}", self.own.key, message.id));
+        }
         let mut messages = self.own.messages.borrow_mut();
-        messages.insert(message.id, message.clone());
+        messages.insert(message.id, message);
         self.own.write(&messages)
     }
 
