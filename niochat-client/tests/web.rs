@@ -321,10 +321,10 @@ fn an_outbox_takes_over_the_key_of_earlier_versions_and_no_other_names_keys() {
     storage.set_item(&other, "not an outbox").expect("written");
 
     let store = LocalStorageOutbox::open(name).expect("opens");
-    assert_eq!(
-        store.load().expect("loads"),
-        [StoredMessage::new(4, "c", "legacy")]
-    );
+    // Named after the key it came from, so that copies of it are recognised later.
+    let mut legacy = StoredMessage::new(4, "c", "legacy");
+    legacy.origin = Some(format!("{name}:4"));
+    assert_eq!(store.load().expect("loads"), [legacy]);
     let keys = keys_on(name);
     assert_eq!(keys.len(), 2, "its own key and the other name's: {keys:?}");
     assert!(
@@ -481,5 +481,22 @@ fn a_message_a_live_tab_wrote_again_after_a_take_over_is_taken_once() {
         .collect();
     assert_eq!(texts, ["only once"]);
     drop((first, second, third));
+    clear_keys_on(name);
+}
+
+#[wasm_bindgen_test]
+fn a_message_of_the_earlier_single_key_left_beside_its_copy_is_taken_once() {
+    use niochat_client::engine::OutboxStore;
+
+    let name = "niochat-web-test-legacy-copy";
+    clear_keys_on(name);
+    let legacy = r#"[{"id":4,"conversation_id":"c","content":"legacy"}]"#;
+    local_storage().set_item(name, legacy).unwrap();
+    let first = LocalStorageOutbox::open(name).expect("opens");
+    // A crash before the bare key was removed: it is there again beside the copy.
+    local_storage().set_item(name, legacy).unwrap();
+    let next = LocalStorageOutbox::open(name).expect("opens");
+    assert_eq!(next.load().expect("loads").len(), 1, "one message, not two");
+    drop((first, next));
     clear_keys_on(name);
 }

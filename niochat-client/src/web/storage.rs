@@ -75,7 +75,12 @@ impl LocalStorageOutbox {
         // removed: a crash in between sends them twice rather than never, and the space
         // needed beyond what is stored is one key's, not everything's twice.
         for key in keys_on(&own.storage, &name)? {
-            let part = read(&own.storage, &key)?;
+            let mut part = read(&own.storage, &key)?;
+            // Written before messages carried their origin (the bare key, earlier
+            // versions): named after this key, so that copies a crash leaves of them match.
+            for message in part.iter_mut().filter(|message| message.origin.is_none()) {
+                message.origin = Some(format!("{key}:{}", message.id));
+            }
             let mut messages = own.messages.borrow_mut();
             let taken = merge_stored(vec![messages.values().cloned().collect(), part]);
             if own.write(&taken).is_err() {
