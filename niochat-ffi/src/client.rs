@@ -144,8 +144,8 @@ fn builder(config: ClientConfig) -> ClientBuilder {
     if let Some(delay) = config.reconnect_max_delay_ms {
         policy.max_delay = ms(delay);
     }
-    if let Some(attempts) = config.reconnect_max_attempts {
-        policy.max_attempts = (attempts > 0).then_some(attempts);
+    if let Some(limit) = config.reconnect_attempts {
+        policy.max_attempts = limit.into();
     }
     policy.jitter = match config.reconnect_jitter {
         Some(false) => Jitter::None,
@@ -382,8 +382,10 @@ impl Client {
 mod tests {
     use std::time::Duration;
 
+    use niochat_client::engine::ReconnectPolicy;
+
     use super::builder;
-    use crate::ClientConfig;
+    use crate::{ClientConfig, ReconnectAttempts};
 
     fn config() -> ClientConfig {
         ClientConfig {
@@ -395,7 +397,7 @@ mod tests {
             keep_alive_timeout_ms: None,
             reconnect_initial_delay_ms: None,
             reconnect_max_delay_ms: None,
-            reconnect_max_attempts: None,
+            reconnect_attempts: None,
             reconnect_jitter: None,
             ack_timeout_ms: None,
             connect_timeout_ms: None,
@@ -421,11 +423,25 @@ mod tests {
     }
 
     #[test]
-    fn zero_attempts_means_retrying_forever_here() {
-        let forever = builder(ClientConfig {
-            reconnect_max_attempts: Some(0),
-            ..config()
-        });
-        assert_eq!(forever.config().reconnect.max_attempts, None);
+    fn reconnect_attempts_mean_what_they_mean_in_rust_and_javascript() {
+        let limit = |attempts| {
+            builder(ClientConfig {
+                reconnect_attempts: attempts,
+                ..config()
+            })
+            .config()
+            .reconnect
+            .max_attempts
+        };
+        assert_eq!(limit(None), ReconnectPolicy::default().max_attempts);
+        assert_eq!(
+            limit(Some(ReconnectAttempts::AtMost { attempts: 0 })),
+            Some(0)
+        );
+        assert_eq!(
+            limit(Some(ReconnectAttempts::AtMost { attempts: 3 })),
+            Some(3)
+        );
+        assert_eq!(limit(Some(ReconnectAttempts::Forever)), None);
     }
 }

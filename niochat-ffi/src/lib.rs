@@ -21,7 +21,7 @@ pub use client::Client;
 pub use errors::NioChatError;
 pub use records::{
     BackendConfig, ChatMessage, ClientConfig, Event, MessageAck, Metrics, NioChatEndpoint,
-    OutgoingState, Status, StoredMessage,
+    OutgoingState, ReconnectAttempts, Status, StoredMessage,
 };
 
 uniffi::setup_scaffolding!();

@@ -56,9 +56,10 @@ pub struct ClientConfig {
     pub reconnect_initial_delay_ms: Option<u64>,
     #[uniffi(default = None)]
     pub reconnect_max_delay_ms: Option<u64>,
-    /// Attempts before giving up; `0` retries forever.
+    /// How many reconnection attempts before the terminal `GaveUp` status; absent: at
+    /// most 10.
     #[uniffi(default = None)]
-    pub reconnect_max_attempts: Option<u32>,
+    pub reconnect_attempts: Option<ReconnectAttempts>,
     /// Randomise reconnection delays (full jitter, the default); `false` for exact delays.
     #[uniffi(default = None)]
     pub reconnect_jitter: Option<bool>,
@@ -69,6 +70,27 @@ pub struct ClientConfig {
     /// How long the connection stays open in the background before closing (20 s).
     #[uniffi(default = None)]
     pub background_grace_ms: Option<u64>,
+}
+
+/// How many times the client tries to reconnect after a failure before it gives up.
+///
+/// The same meaning as Rust's `ReconnectPolicy::max_attempts` and JavaScript's
+/// `maxAttempts`: `AtMost(0)` gives up at the first failure; only `Forever` never gives up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum ReconnectAttempts {
+    /// Give up after this many failed attempts (`0`: no retry).
+    AtMost { attempts: u32 },
+    /// Never give up.
+    Forever,
+}
+
+impl From<ReconnectAttempts> for Option<u32> {
+    fn from(limit: ReconnectAttempts) -> Self {
+        match limit {
+            ReconnectAttempts::AtMost { attempts } => Some(attempts),
+            ReconnectAttempts::Forever => None,
+        }
+    }
 }
 
 /// A message waiting in the outbox, as the app's storage keeps it.

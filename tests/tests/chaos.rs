@@ -17,7 +17,9 @@ fn through(proxy: &ChaosProxy, server: &TestServer, user: &str) -> ClientBuilder
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_is_a_reset_and_the_client_comes_back_with_nothing_lost() {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     let (client, _events) = connected(through(&proxy, &server, "cut")).await;
     client.join("chaos-cut").await.expect("joined");
     proxy.cut_all();
@@ -31,7 +33,9 @@ async fn a_cut_is_a_reset_and_the_client_comes_back_with_nothing_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_half_open_connection_is_found_by_keep_alive() {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     let builder = through(&proxy, &server, "frozen")
         .keep_alive(Duration::from_millis(200), Duration::from_millis(200));
     let (client, _events) = connected(builder).await;
@@ -51,7 +55,9 @@ async fn a_half_open_connection_is_found_by_keep_alive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connections_keep_the_client_trying_until_the_proxy_lets_it_in() {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     proxy.refuse_new(true);
     let client = through(&proxy, &server, "refused").build().expect("builds");
     client.connect();
@@ -67,7 +73,9 @@ async fn refused_connections_keep_the_client_trying_until_the_proxy_lets_it_in()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_after_a_few_frames_lands_mid_stream_and_nothing_is_lost() {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     // The handshake's 101 is not a frame; `connected` and the join answer are two.
     proxy.cut_after_frames(Some(3));
     let (client, _events) = connected(through(&proxy, &server, "frames")).await;
@@ -91,7 +99,9 @@ async fn a_cut_after_a_few_frames_lands_mid_stream_and_nothing_is_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_and_throttled_link_delivers_everything_in_order() {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     proxy.set_delay(Duration::from_millis(20));
     proxy.set_throttle(Some(20_000));
     let (client, _events) = connected(through(&proxy, &server, "slow")).await;

@@ -85,7 +85,9 @@ async fn a_server_that_answers_101_then_nothing_times_out_in_the_session_handsha
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_closed_in_the_middle_of_a_frame_is_a_transport_failure_and_recovers() {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     // The 101 answer is about 130 bytes; 150 lands inside the `connected` frame.
     proxy.cut_after_bytes(Some(150));
     let url = format!("{}/ws", proxy.ws_url());

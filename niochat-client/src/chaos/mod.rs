@@ -3,14 +3,15 @@
 //! backend (feature `chaos`) — can prove that nothing is lost, duplicated or stuck.
 //!
 //! ```no_run
-//! # async fn example() {
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! use niochat_client::chaos::{ChaosProxy, RandomFaults};
-//! let upstream = "127.0.0.1:8000".parse().unwrap();
-//! let proxy = ChaosProxy::start(upstream).await;
+//! let upstream = "127.0.0.1:8000".parse()?;
+//! let proxy = ChaosProxy::start(upstream).await?;
 //! // Point the client at `proxy.ws_url()` + your path, then:
 //! proxy.cut_all();
 //! proxy.random(Some(RandomFaults { seed: 7, lifetime_ms: (200, 1500), half_open_ratio: 0.2 }));
 //! println!("{:?}", proxy.counts());
+//! # Ok(())
 //! # }
 //! ```
 //!
@@ -110,11 +111,12 @@ impl Drop for ChaosProxy {
 
 impl ChaosProxy {
     /// Starts forwarding `127.0.0.1:<port>` → `upstream`.
-    pub async fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port on 127.0.0.1");
-        let address = listener.local_addr().expect("a bound address");
+    ///
+    /// # Errors
+    /// When no port on 127.0.0.1 can be bound (none free, or no loopback interface).
+    pub async fn start(upstream: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             upstream,
             refuse: AtomicBool::new(false),
@@ -133,11 +135,11 @@ impl ChaosProxy {
                 tokio::spawn(async move { shared.serve(client).await });
             }
         });
-        Self {
+        Ok(Self {
             address,
             shared,
             task,
-        }
+        })
     }
 
     /// The proxy's address.

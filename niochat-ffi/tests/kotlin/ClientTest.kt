@@ -10,6 +10,7 @@ import io.niochat.Event
 import io.niochat.NioChatException
 import io.niochat.OutboxStorage
 import io.niochat.OutgoingState
+import io.niochat.ReconnectAttempts
 import io.niochat.Status
 import io.niochat.StoredMessage
 import io.niochat.events
@@ -196,6 +197,23 @@ val tests: List<Pair<String, suspend () -> Unit>> = listOf(
         } catch (expected: NioChatException.Storage) {
             check(expected.detail == "storage: database locked") { expected.detail }
         }
+    },
+    "reconnectAttempts: AtMost(1) gives up after one retry, Forever goes past the default 10" to {
+        val port = java.net.ServerSocket(0).use { it.localPort } // closed again: refuses
+        fun refused(attempts: ReconnectAttempts) = ClientConfig(
+            url = "ws://127.0.0.1:$port/ws", token = "t", reconnectInitialDelayMs = 1u,
+            reconnectMaxDelayMs = 1u, reconnectJitter = false, reconnectAttempts = attempts,
+        )
+        val once = Client(refused(ReconnectAttempts.AtMost(1u)), null, null)
+        once.connect()
+        val gaveUp = once.until { it is Event.StatusChanged && it.status is Status.GaveUp } as Event.StatusChanged
+        check((gaveUp.status as Status.GaveUp).attempts == 1u) { gaveUp.toString() }
+        once.shutdown()
+        val forever = Client(refused(ReconnectAttempts.Forever), null, null)
+        forever.connect()
+        val twelfth = forever.until { (it as? Event.StatusChanged)?.status.let { s -> s is Status.Reconnecting && s.attempt == 12u } }
+        check(((twelfth as Event.StatusChanged).status as Status.Reconnecting).maxAttempts == null)
+        forever.shutdown()
     },
     "cancelled coroutines leak neither events nor threads" to {
         val before = threads()

@@ -4,6 +4,7 @@ outbox across a restart, cancellation, and closing without leaking threads."""
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 
@@ -79,6 +80,33 @@ def test_the_network_coming_back_reconnects_at_once():
         client.network_changed(True)
         await until(client, connected, timeout=1.5)
         await client.shutdown()
+
+    run(scenario())
+
+
+def test_reconnect_attempts_at_most_gives_up_and_forever_goes_past_the_default():
+    async def scenario():
+        with socket.socket() as listener:  # closed again at once: connecting is refused
+            listener.bind(("127.0.0.1", 0))
+            port = listener.getsockname()[1]
+
+        def refused(attempts):
+            return nc.ClientConfig(url=f"ws://127.0.0.1:{port}/ws", token="t",
+                                   reconnect_initial_delay_ms=1, reconnect_max_delay_ms=1,
+                                   reconnect_jitter=False, reconnect_attempts=attempts)
+
+        def status(kind):
+            return lambda e: isinstance(e, nc.Event.STATUS_CHANGED) and isinstance(e.status, kind)
+
+        once = nc.Client(refused(nc.ReconnectAttempts.AT_MOST(attempts=1)), None, None)
+        once.connect()
+        assert (await until(once, status(nc.Status.GAVE_UP))).status.attempts == 1
+        await once.shutdown()
+        forever = nc.Client(refused(nc.ReconnectAttempts.FOREVER()), None, None)
+        forever.connect()
+        twelfth = await until(forever, lambda e: status(nc.Status.RECONNECTING)(e) and e.status.attempt == 12)
+        assert twelfth.status.max_attempts is None
+        await forever.shutdown()
 
     run(scenario())
 

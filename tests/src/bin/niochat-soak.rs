@@ -95,7 +95,9 @@ async fn main() {
 
 async fn renum(settings: &Settings) -> bool {
     let server = TestServer::start().await;
-    let proxy = ChaosProxy::start(server.address()).await;
+    let proxy = ChaosProxy::start(server.address())
+        .await
+        .expect("a port for the chaos proxy");
     proxy.random(Some(faults(settings.seed)));
     let url = format!("{}/ws", proxy.ws_url());
     let room = format!("soak-{}", settings.seed);
@@ -346,7 +348,9 @@ async fn posted(settings: &Settings) -> bool {
         .trim_start_matches("ws://")
         .parse()
         .expect("a server on 127.0.0.1");
-    let proxy = ChaosProxy::start(upstream).await;
+    let proxy = ChaosProxy::start(upstream)
+        .await
+        .expect("a port for the chaos proxy");
     proxy.random(Some(faults(settings.seed)));
     let receiver = target
         .builder(&proxy.ws_url())
