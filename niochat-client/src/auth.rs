@@ -40,6 +40,19 @@ pub(crate) fn jwt_claim(token: &AuthToken, claim: &str) -> Option<serde_json::Va
     claims.remove(claim)
 }
 
+/// A JWT's `exp` claim (seconds since the Unix epoch), read without checking the signature:
+/// only for telling an expired token's refusal from an unreachable server where the
+/// transport cannot say (see `engine::token_expiry`). `None` for a token that is not a JWT or
+/// has no numeric `exp`.
+pub(crate) fn jwt_expiry(token: &AuthToken) -> Option<u64> {
+    match jwt_claim(token, "exp")? {
+        serde_json::Value::Number(exp) => exp
+            .as_u64()
+            .or_else(|| exp.as_f64().filter(|exp| *exp >= 0.0).map(|exp| exp as u64)),
+        _ => None,
+    }
+}
+
 /// A bearer token. It never prints: `Debug` shows `AuthToken(***)` and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthToken(String);

@@ -1,7 +1,8 @@
 //! The browser driver in real headless Chromium against real servers on 127.0.0.1 (started
 //! by `cargo xtask test`, reached through their control socket): connect and chat, a server
 //! drop with a message queued meanwhile (delivered once), a half-open connection detected
-//! by keep-alive, a refused token, a Socket.IO backend end to end, the page's `offline` and
+//! by keep-alive, an expired token refused where the browser cannot say so, a refused token
+//! on Socket.IO, a Socket.IO backend end to end, the page's `offline` and
 //! `online` events, the back/forward cache and a burst beyond the browser's buffer. The
 //! outbox in `localStorage` is tested in `web_outbox`.
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
@@ -110,6 +111,28 @@ async fn a_half_open_connection_is_detected_by_keep_alive_and_replaced() {
     control.run(json!({"cmd": "thaw"})).await;
     status_until(&mut statuses, 5_000, is_connected).await;
     drop(lost);
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_jwt_refused_with_a_403_the_browser_hides_ends_unauthorized() {
+    // Protocol 001 refuses it at the HTTP handshake; the page sees only a failed WebSocket.
+    let mut control = Control::connect().await;
+    let (url, token) = control.endpoint("renum", "erin-001", true).await;
+    let client = ClientBuilder::new(url)
+        .token(token)
+        .reconnect(quick_reconnects())
+        .build()
+        .expect("a valid client");
+    let mut statuses = client.status_changes();
+    client.connect();
+    status_until(&mut statuses, 10_000, |status| {
+        matches!(status, Status::Error(error) if error.kind() == &niochat_client::ConnectionErrorKind::TokenExpired)
+    })
+    .await;
+    status_until(&mut statuses, 5_000, |status| {
+        matches!(status, Status::Unauthorized)
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]

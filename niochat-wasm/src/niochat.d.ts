@@ -71,6 +71,7 @@ export type ConnectionErrorKind =
   | "answerOverdue"
   | "outOfStep"
   | "frameTooLarge"
+  | "tokenExpired"
   | "tokenUnavailable"
   | "tokenTimeout"
   | "transport"

@@ -226,7 +226,10 @@ impl ClientCore {
     ) {
         self.enter(now);
         let token = token.map(Some).map_err(|error| error.0);
-        self.engine.handle_token(now, connection, token);
+        // The wall-clock time lets the engine read the token's expiry.
+        let wall_clock = web_time::SystemTime::now();
+        self.engine
+            .handle_token_at(now, wall_clock, connection, token);
     }
 
     /// Something happened on `connection`.

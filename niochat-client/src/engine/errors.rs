@@ -164,6 +164,10 @@ pub enum ConnectionErrorKind {
         /// The limit.
         max: usize,
     },
+    /// The handshake failed without the transport saying why (a browser hides HTTP refusals)
+    /// while the token had expired by its own `exp` claim, read unverified and with a minute's
+    /// leeway: taken as the server refusing it (a refreshed token, then `Unauthorized`).
+    TokenExpired,
     /// The application's token provider failed.
     TokenUnavailable,
     /// The application's token provider did not answer in time.
@@ -187,6 +191,7 @@ impl ConnectionErrorKind {
             ConnectionErrorKind::AnswerOverdue(_) => "answerOverdue",
             ConnectionErrorKind::OutOfStep => "outOfStep",
             ConnectionErrorKind::FrameTooLarge { .. } => "frameTooLarge",
+            ConnectionErrorKind::TokenExpired => "tokenExpired",
             ConnectionErrorKind::TokenUnavailable => "tokenUnavailable",
             ConnectionErrorKind::TokenTimeout(_) => "tokenTimeout",
             ConnectionErrorKind::Transport => "transport",
@@ -290,6 +295,10 @@ impl fmt::Display for ConnectionError {
             ConnectionErrorKind::FrameTooLarge { max } => {
                 write!(f, "the server sent a frame over the {max}-byte limit")
             }
+            ConnectionErrorKind::TokenExpired => write!(
+                f,
+                "the handshake failed and the token has expired (by its exp claim)"
+            ),
             ConnectionErrorKind::TokenUnavailable => write!(f, "the token provider failed"),
             ConnectionErrorKind::TokenTimeout(after) => {
                 write!(f, "the token provider did not answer within {after:?}")

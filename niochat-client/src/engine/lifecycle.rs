@@ -50,9 +50,38 @@ impl Engine {
 
     /// The answer to [`Action::RequestToken`]: a token (or `None` for no authentication), or
     /// why there is none. Answers for an abandoned attempt are ignored.
+    ///
+    /// Prefer [`handle_token_at`](Self::handle_token_at), which also lets the engine tell an
+    /// expired token's refusal from an unreachable server where the transport cannot.
     pub fn handle_token(
         &mut self,
         now: Instant,
+        connection: ConnectionId,
+        token: Result<Option<AuthToken>, String>,
+    ) {
+        self.token_arrived(now, None, connection, token);
+    }
+
+    /// [`handle_token`](Self::handle_token), with the wall-clock time now, for reading the
+    /// token's expiry (a JWT's `exp`, unverified). A handshake that then fails without the
+    /// transport saying why (a browser hides HTTP 401/403) while the token has expired, a
+    /// minute's leeway aside, counts as a refusal of the credentials
+    /// ([`ConnectionErrorKind::TokenExpired`]): one retry with a refreshed token, then
+    /// [`Status::Unauthorized`], instead of retrying an expired token until giving up.
+    pub fn handle_token_at(
+        &mut self,
+        now: Instant,
+        wall_clock: web_time::SystemTime,
+        connection: ConnectionId,
+        token: Result<Option<AuthToken>, String>,
+    ) {
+        self.token_arrived(now, Some(wall_clock), connection, token);
+    }
+
+    fn token_arrived(
+        &mut self,
+        now: Instant,
+        wall_clock: Option<web_time::SystemTime>,
         connection: ConnectionId,
         token: Result<Option<AuthToken>, String>,
     ) {
@@ -62,6 +91,12 @@ impl Engine {
         }
         match token {
             Ok(token) => {
+                self.token_expired_from =
+                    wall_clock
+                        .zip(token.as_ref())
+                        .and_then(|(wall_clock, token)| {
+                            super::token_expiry::expired_from(now, wall_clock, token)
+                        });
                 let dialect = self.protocol.dialect(token);
                 let request = dialect.connect_request(&self.config.endpoint);
                 tracing::debug!(url = %request.url, "opening");
@@ -108,8 +143,21 @@ impl Engine {
             TransportEvent::HandshakeRefused { status } => {
                 self.connection_failed(now, ConnectionErrorKind::HttpStatus(status).into())
             }
+            TransportEvent::Failed(error) if self.refused_as_expired(now, &error) => {
+                self.auth_refused(now, ConnectionErrorKind::TokenExpired)
+            }
             TransportEvent::Failed(error) => self.connection_failed(now, error),
         }
+    }
+
+    /// Whether `error`, ending an attempt before its socket opened, is best explained by the
+    /// token having expired: the transport could not say why (see [`super::token_expiry`]).
+    fn refused_as_expired(&self, now: Instant, error: &ConnectionError) -> bool {
+        matches!(self.phase, Phase::Opening { .. })
+            && error.kind() == &ConnectionErrorKind::Transport
+            && self
+                .token_expired_from
+                .is_some_and(|expired| now >= expired)
     }
 
     /// A text frame on `connection`, borrowed from the driver's read buffer: the same as

@@ -62,6 +62,7 @@ mod signals;
 mod status;
 mod store;
 mod tickets;
+mod token_expiry;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -139,6 +140,9 @@ pub struct Engine {
     backoff: backoff::Backoff,
     /// A refreshed token was already asked for after a refusal.
     auth_refreshed: bool,
+    /// From when the current attempt's token counts as expired, when known
+    /// (see [`token_expiry`]).
+    token_expired_from: Option<Instant>,
     next_connection: u64,
     next_request: u64,
     /// The current attempt's dialect, from the token's arrival until the connection ends.
@@ -201,6 +205,7 @@ impl Engine {
             phase: Phase::Idle,
             status: Status::Disconnected,
             auth_refreshed: false,
+            token_expired_from: None,
             next_connection: 0,
             next_request: 0,
             dialect: None,

@@ -16,6 +16,9 @@ use serde_json::{Value, json};
 use web_time::Instant;
 
 pub const SECOND: Duration = Duration::from_secs(1);
+/// The wall-clock time (seconds since the Unix epoch) when a harness starts; it moves with
+/// the virtual clock, and the harness gives it with every token.
+pub const WALL_CLOCK_START: u64 = 1_800_000_000;
 
 type TokenSource = Box<dyn FnMut(bool) -> Result<Option<AuthToken>, String>>;
 
@@ -143,7 +146,11 @@ impl Harness {
                     self.token_requests.push(refresh);
                     if self.answer_tokens {
                         let token = (self.tokens)(refresh);
-                        self.engine.handle_token(self.now, connection, token);
+                        let wall_clock = web_time::UNIX_EPOCH
+                            + Duration::from_secs(WALL_CLOCK_START)
+                            + (self.now - self.start);
+                        self.engine
+                            .handle_token_at(self.now, wall_clock, connection, token);
                     }
                 }
                 Action::Open {
@@ -224,6 +231,15 @@ impl Harness {
     pub fn refuse(&mut self, status: u16) {
         let connection = self.opening.take().expect("an attempt is under way");
         self.transport(connection, TransportEvent::HandshakeRefused { status });
+    }
+
+    /// The attempt under way fails before its socket opens, and the transport cannot say why
+    /// (as a browser's handshake refused with HTTP 403, or a server out of reach).
+    pub fn fail_unexplained(&mut self) {
+        let connection = self.opening.take().expect("an attempt is under way");
+        let error =
+            niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::Transport);
+        self.transport(connection, TransportEvent::Failed(error));
     }
 
     /// The attempt under way fails to connect.
