@@ -177,7 +177,10 @@ async def http_app(scope, receive, send):
         await sio.emit("user:status", {"user_id": body.get("user_id"), "status": body.get("status")})
         return await respond(send, 200, {"ok": True})
     if method == "POST" and path == "/test/emit":
-        await sio.emit(body.get("event"), body.get("data"), room=body.get("room"))
+        data = body.get("data")
+        if body.get("bytes") is not None:  # sent as a binary attachment, as python-socketio does
+            data = {**(data or {}), "blob": bytes(body["bytes"])}
+        await sio.emit(body.get("event"), data, room=body.get("room"))
         return await respond(send, 200, {"ok": True})
     if method == "GET" and path == "/test/stats":
         sessions, rooms = STATE["sessions"], {}

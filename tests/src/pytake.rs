@@ -103,6 +103,19 @@ impl PyTakeServer {
         self.server.http("POST", "/test/emit", &[], &body).await;
     }
 
+    /// An event whose data carries `bytes` (as `blob`): python-socketio sends them as a binary
+    /// attachment.
+    pub async fn emit_with_bytes(
+        &self,
+        event: &str,
+        data: Value,
+        bytes: &[u8],
+        room: Option<&str>,
+    ) {
+        let body = json!({"event": event, "data": data, "bytes": bytes, "room": room});
+        self.server.http("POST", "/test/emit", &[], &body).await;
+    }
+
     /// `{"connect_attempts", "connected", "rooms": {room: [users]}}`.
     pub async fn stats(&self) -> Value {
         self.server

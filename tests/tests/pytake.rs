@@ -256,3 +256,44 @@ async fn the_client_answers_the_servers_pings_and_notices_when_they_stop() {
     server.thaw();
     wait_status(&alice, |status| *status == Status::Connected).await;
 }
+
+#[tokio::test]
+async fn a_binary_event_is_reported_unsupported_and_its_attachment_is_not_taken_for_another() {
+    use niochat_client::dialect::DecodeError;
+    let server = PyTakeServer::start().await;
+    let (client, mut events) = connected_in_room(&server, "alice").await;
+    let room = format!("conversation:{ROOM}");
+    server
+        .emit_with_bytes(
+            "upload",
+            serde_json::json!({"name": "a.png"}),
+            &[0x89, 0x50, 0x4e, 0x47],
+            Some(&room),
+        )
+        .await;
+    server.user_status("bob", "online").await;
+    let mut seen = Vec::new();
+    next_matching(&mut events, |event| {
+        seen.push(event.clone());
+        matches!(event, Event::Presence(_)).then_some(())
+    })
+    .await;
+    let malformed: Vec<&DecodeError> = seen
+        .iter()
+        .filter_map(|event| match event {
+            Event::Malformed(error) => Some(error),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(
+            malformed[..],
+            [DecodeError::Unsupported {
+                what: "Socket.IO binary attachments",
+                ..
+            }]
+        ),
+        "one clear error, the attachment not reported on its own: {malformed:?}"
+    );
+    assert_eq!(client.status(), Status::Connected);
+}

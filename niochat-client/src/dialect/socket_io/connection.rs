@@ -18,8 +18,8 @@ use super::packet::{self, EngineFrame, PacketType};
 use super::{EventArgs, Preset, engine_io_url};
 use crate::auth::{AuthToken, SecretUrl};
 use crate::dialect::{
-    AnswerTo, Command, ConnectRequest, DecodeError, Dialect, Inbound, RequestId, UnknownFrame,
-    Unsupported,
+    AnswerTo, Command, ConnectRequest, DecodeError, Dialect, Inbound, Rejection, RequestId,
+    UnknownFrame, Unsupported,
 };
 use crate::engine::MAX_DURATION;
 use crate::model::{Id, Session};
@@ -172,6 +172,8 @@ impl<P: Preset> SocketIoDialect<P> {
     }
 
     fn packet(&mut self, packet: packet::Packet<'_>, text: &str, inbound: &mut Vec<Inbound>) {
+        // Counted first, whatever namespace it is for: the frames that follow belong to it.
+        self.attachments = packet.attachments;
         if packet.namespace != self.preset.namespace() {
             let raw = serde_json::from_str(packet.data).unwrap_or(Value::Null);
             let kind = Some(format!("namespace {}", packet.namespace));
@@ -222,13 +224,35 @@ impl<P: Preset> SocketIoDialect<P> {
                 self.event(event, packet.ack_id, text, inbound)
             }
             PacketType::Ack => self.ack(packet.ack_id, data(), text, inbound),
-            PacketType::BinaryEvent | PacketType::BinaryAck => {
-                let count = text.split('-').next().unwrap_or("").get(2..).unwrap_or("");
-                self.attachments = count.parse().unwrap_or(0);
-                inbound.push(Inbound::Malformed(DecodeError::Unsupported {
-                    what: "Socket.IO binary attachments",
-                    raw: text.to_owned(),
-                }));
+            PacketType::BinaryEvent => {
+                if let Some(id) = packet.ack_id {
+                    // Received, if not read: the server's callback must not wait forever.
+                    let ack = packet::encode(
+                        PacketType::Ack,
+                        self.preset.namespace(),
+                        Some(id),
+                        Some(&json!([])),
+                    );
+                    inbound.push(Inbound::Write(ack.into()));
+                }
+                inbound.push(binary_unsupported(text));
+            }
+            PacketType::BinaryAck => {
+                // The answer to a request of ours came with attachments: it settles that
+                // request now, as a rejection that says why, rather than by a timeout later.
+                if let Some(id) = packet.ack_id
+                    && self.pending.remove(&id).is_some()
+                {
+                    inbound.push(Inbound::Answer {
+                        to: AnswerTo::Request(RequestId(id)),
+                        outcome: Err(Rejection::new(
+                            None,
+                            "the server answered with binary attachments, which niochat does \
+                             not read",
+                        )),
+                    });
+                }
+                inbound.push(binary_unsupported(text));
             }
         }
     }
@@ -324,6 +348,13 @@ impl<P: Preset> SocketIoDialect<P> {
             outcome: self.preset.answer(&mut self.state, &command, args),
         });
     }
+}
+
+fn binary_unsupported(text: &str) -> Inbound {
+    Inbound::Malformed(DecodeError::Unsupported {
+        what: "Socket.IO binary attachments",
+        raw: text.to_owned(),
+    })
 }
 
 fn wrong_shape(reason: &str, text: &str) -> Inbound {

@@ -42,6 +42,8 @@ pub(crate) struct Packet<'a> {
     pub(crate) kind: PacketType,
     pub(crate) namespace: &'a str,
     pub(crate) ack_id: Option<u64>,
+    /// How many binary frames follow (binary packets only).
+    pub(crate) attachments: usize,
     /// The JSON payload's text (empty when there is none).
     pub(crate) data: &'a str,
 }
@@ -76,10 +78,14 @@ pub(crate) fn packet(text: &str) -> Result<Packet<'_>, &'static str> {
         None => return Err("empty Socket.IO packet"),
     };
     let mut rest = &text[1..];
+    let mut attachments = 0;
     if matches!(kind, PacketType::BinaryEvent | PacketType::BinaryAck) {
         let dash = rest
             .find('-')
             .ok_or("binary packet without attachment count")?;
+        attachments = rest[..dash]
+            .parse()
+            .map_err(|_| "binary packet with an unreadable attachment count")?;
         rest = &rest[dash + 1..];
     }
     let mut namespace = "/";
@@ -97,6 +103,7 @@ pub(crate) fn packet(text: &str) -> Result<Packet<'_>, &'static str> {
         kind,
         namespace,
         ack_id,
+        attachments,
         data: &rest[digits..],
     })
 }

@@ -293,6 +293,54 @@ fn an_event_the_server_wants_acknowledged_is_acknowledged() {
 }
 
 #[test]
+fn binary_packets_settle_our_request_ack_the_servers_and_swallow_their_attachments() {
+    let mut dialect = dialect();
+    read(&mut dialect, r#"40{"sid":"s"}"#);
+    dialect
+        .encode(RequestId(5), &Command::Join("c1".into()))
+        .unwrap();
+    // Our join answered with an attachment: settled now, as a rejection saying why.
+    let answer = read(&mut dialect, r#"461-5[{"_placeholder":true,"num":0}]"#);
+    let [
+        Inbound::Answer {
+            to: AnswerTo::Request(RequestId(5)),
+            outcome: Err(rejection),
+        },
+        Inbound::Malformed(DecodeError::Unsupported { .. }),
+    ] = &answer[..]
+    else {
+        panic!("{answer:?}")
+    };
+    assert!(rejection.message.contains("binary"), "{rejection:?}");
+    let mut after = Vec::new();
+    dialect.on_binary(&[1], &mut after);
+    assert!(after.is_empty(), "its attachment belongs to it");
+
+    // An event the server wants acknowledged, with two attachments: acknowledged.
+    let event = read(
+        &mut dialect,
+        r#"452-12["upload",{"_placeholder":true,"num":0}]"#,
+    );
+    assert_eq!(event[0], Inbound::Write("4312[]".into()));
+    dialect.on_binary(&[1], &mut after);
+    dialect.on_binary(&[2], &mut after);
+    assert!(after.is_empty(), "both attachments belong to it");
+
+    // Another namespace's binary packet: its attachment is still its own.
+    read(
+        &mut dialect,
+        r#"451-/admin,["x",{"_placeholder":true,"num":0}]"#,
+    );
+    dialect.on_binary(&[1], &mut after);
+    assert!(after.is_empty(), "{after:?}");
+    dialect.on_binary(&[1], &mut after);
+    assert!(matches!(
+        after[..],
+        [Inbound::Malformed(DecodeError::Binary { len: 1 })]
+    ));
+}
+
+#[test]
 fn a_sub_second_interval_announced_as_zero_is_taken_as_a_second() {
     // python-engineio truncates its interval to whole seconds in the open packet.
     let mut dialect = dialect();
