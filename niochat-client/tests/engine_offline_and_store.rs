@@ -232,3 +232,59 @@ fn back_in_the_foreground_within_the_grace_the_connection_is_checked_not_replace
     assert!(harness.closes.is_empty(), "{:?}", harness.closes);
     assert_eq!(harness.engine.status(), &Status::Connected);
 }
+
+#[test]
+fn resuming_while_the_network_is_still_gone_waits_for_the_network() {
+    // A page restored from the back/forward cache while offline: no `online` came.
+    let mut harness = Harness::connected(config());
+    harness.engine.network_lost(harness.now);
+    harness.engine.suspend(harness.now);
+    harness.pump();
+    harness.live = None;
+    harness.engine.resume(harness.now);
+    harness.pump();
+    harness.advance(Duration::from_secs(3600));
+    assert!(harness.opening.is_none(), "no attempt while offline");
+    harness.engine.network_available(harness.now);
+    harness.pump();
+    assert!(harness.opening.is_some(), "the network's return reconnects");
+}
+
+#[test]
+fn the_network_returning_in_the_background_waits_for_the_foreground() {
+    let mut harness = Harness::connected(config());
+    harness.engine.enter_background(harness.now);
+    harness.advance(Duration::from_secs(20));
+    harness.live = None;
+    harness.engine.network_lost(harness.now);
+    harness.engine.network_available(harness.now);
+    harness.pump();
+    harness.advance(Duration::from_secs(3600));
+    assert!(harness.opening.is_none(), "no attempt in the background");
+    harness.engine.enter_foreground(harness.now);
+    harness.pump();
+    assert!(
+        harness.opening.is_some(),
+        "the foreground reconnects at once"
+    );
+}
+
+#[test]
+fn going_away_uses_up_no_attempt() {
+    let mut settings = config();
+    settings.reconnect.max_attempts = Some(1);
+    let mut harness = Harness::connected(settings);
+    harness.drop_connection();
+    harness.until_open_requested(); // the one attempt allowed is under way
+    harness.engine.suspend(harness.now);
+    harness.pump();
+    assert!(
+        !matches!(harness.engine.status(), Status::GaveUp { .. }),
+        "{:?}",
+        harness.engine.status()
+    );
+    harness.engine.resume(harness.now);
+    harness.pump();
+    harness.accept();
+    assert_eq!(harness.engine.status(), &Status::Connected);
+}

@@ -2,9 +2,9 @@
 //! by `cargo xtask test`, reached through their control socket): connect and chat, a server
 //! drop with a message queued meanwhile (delivered once), a half-open connection detected
 //! by keep-alive, an expired token refused where the browser cannot say so, a refused token
-//! on Socket.IO, a Socket.IO backend end to end, the page's `offline` and
-//! `online` events, the back/forward cache and a burst beyond the browser's buffer. The
-//! outbox in `localStorage` is tested in `web_outbox`.
+//! on Socket.IO, a Socket.IO backend end to end, the page's `offline` and `online` events,
+//! the back/forward cache (also entered and left while offline) and a burst beyond the
+//! browser's buffer. The outbox in `localStorage` is tested in `web_outbox`.
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
 mod web_outbox;
@@ -262,4 +262,94 @@ async fn entering_the_back_forward_cache_closes_and_leaving_it_reconnects() {
         .dispatch_event(&transition("pageshow"))
         .expect("dispatched");
     status_until(&mut statuses, 2_000, is_connected).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_page_restored_from_the_cache_while_offline_waits_for_online() {
+    let mut control = Control::connect().await;
+    let client = renum_client(&mut control, "renum", "liam").await;
+    let mut statuses = client.status_changes();
+    client.connect();
+    status_until(&mut statuses, 5_000, is_connected).await;
+    let window = web_sys::window().expect("a page");
+    let event = |kind: &str| web_sys::Event::new(kind).expect("an event");
+    let transition = |kind: &str| {
+        let init = web_sys::PageTransitionEventInit::new();
+        init.set_persisted(true);
+        web_sys::PageTransitionEvent::new_with_event_init_dict(kind, &init).expect("an event")
+    };
+    window
+        .dispatch_event(&event("offline"))
+        .expect("dispatched");
+    window
+        .dispatch_event(&transition("pagehide"))
+        .expect("dispatched");
+    status_until(&mut statuses, 2_000, |status| !is_connected(status)).await;
+    window
+        .dispatch_event(&transition("pageshow"))
+        .expect("dispatched");
+    // Real time: an attempt (100 ms at most) would have come and succeeded by now.
+    pause(Duration::from_millis(1_000)).await;
+    let meanwhile = statuses.drain_ready();
+    assert!(
+        !meanwhile.iter().any(is_connected),
+        "no attempt while still offline: {meanwhile:?}"
+    );
+    window.dispatch_event(&event("online")).expect("dispatched");
+    status_until(&mut statuses, 2_000, is_connected).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_token_provider_that_never_answers_leaves_no_future_behind() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    struct Counted(Rc<Cell<u32>>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    let (asked, dropped) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let provider = {
+        let (asked, dropped) = (asked.clone(), dropped.clone());
+        move |_refresh: bool| {
+            asked.set(asked.get() + 1);
+            let guard = Counted(dropped.clone());
+            async move {
+                let _guard = guard;
+                std::future::pending::<Result<niochat_client::AuthToken, niochat_client::TokenError>>()
+                    .await
+            }
+        }
+    };
+    let client = ClientBuilder::new("ws://127.0.0.1:9/ws")
+        .token_provider(provider)
+        .token_timeout(Duration::from_millis(100))
+        .reconnect(quick_reconnects())
+        .build()
+        .expect("a valid client");
+    client.connect();
+    pause(Duration::from_millis(1_000)).await;
+    assert!(asked.get() >= 2, "asked again after each timeout: {}", asked.get());
+    // A fetch is dropped once its task runs again after being cancelled: moments later.
+    let settled = |missing: u32| {
+        let (asked, dropped) = (asked.clone(), dropped.clone());
+        async move {
+            for _ in 0..50 {
+                if dropped.get() + missing >= asked.get() {
+                    break;
+                }
+                pause(Duration::from_millis(20)).await;
+            }
+            (asked.get(), dropped.get())
+        }
+    };
+    let (now_asked, now_dropped) = settled(1).await;
+    assert!(
+        now_dropped + 1 >= now_asked,
+        "every fetch but the one under way dropped: {now_dropped} of {now_asked}"
+    );
+    drop(client);
+    let (now_asked, now_dropped) = settled(0).await;
+    assert_eq!(now_dropped, now_asked, "and that one with the client");
 }

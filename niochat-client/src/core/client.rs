@@ -161,10 +161,12 @@ impl Client {
         self.send(Request::EnterForeground);
     }
 
-    /// The same hint as [`network_available`](Self::network_available), under the name apps
-    /// use when they come back to the foreground.
+    /// The app is back after [`suspend`](Self::suspend): reconnects at once on a fresh
+    /// schedule (or checks the open connection) and syncs what was missed — unless
+    /// [`network_lost`](Self::network_lost) was the last word on the network, in which case
+    /// [`network_available`](Self::network_available) does it.
     pub fn resume(&self) {
-        self.network_available();
+        self.send(Request::Resume);
     }
 
     /// Sends a chat message and waits for the server's acknowledgement. Offline, the message

@@ -20,6 +20,7 @@ pub(crate) enum Request {
     NetworkAvailable,
     NetworkLost,
     Suspend,
+    Resume,
     EnterBackground,
     EnterForeground,
     SendMessage {

@@ -162,6 +162,7 @@ impl ClientCore {
             Request::NetworkAvailable => engine.network_available(now),
             Request::NetworkLost => engine.network_lost(now),
             Request::Suspend => engine.suspend(now),
+            Request::Resume => engine.resume(now),
             Request::EnterBackground => engine.enter_background(now),
             Request::EnterForeground => engine.enter_foreground(now),
             Request::SendMessage {
@@ -249,10 +250,16 @@ impl ClientCore {
     }
 
     /// The app goes away for a while (a page into the back/forward cache, an app in the
-    /// background): see [`Engine::suspend`]. [`network`](Self::network)`(now, true)` resumes.
+    /// background): see [`Engine::suspend`]. [`resume`](Self::resume) ends it.
     pub fn suspend(&mut self, now: Instant) {
         self.enter(now);
         self.engine.suspend(now);
+    }
+
+    /// The app is back: see [`Engine::resume`].
+    pub fn resume(&mut self, now: Instant) {
+        self.enter(now);
+        self.engine.resume(now);
     }
 
     /// A text frame on `connection`, without copying it out of the driver's buffer.

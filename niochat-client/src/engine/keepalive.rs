@@ -43,6 +43,9 @@ pub(crate) struct KeepAlive {
     mode: Mode,
     next_ping: Option<Instant>,
     deadline: Option<Instant>,
+    /// Paused: frames that still arrive set no deadline (a server's ping must not bring the
+    /// verdict back while the network is said to be gone).
+    paused: bool,
 }
 
 impl KeepAlive {
@@ -51,6 +54,7 @@ impl KeepAlive {
             mode: Mode::Off,
             next_ping: None,
             deadline: None,
+            paused: false,
         }
     }
 
@@ -59,6 +63,7 @@ impl KeepAlive {
         self.mode = mode;
         self.deadline = None;
         self.next_ping = None;
+        self.paused = false;
         match mode {
             Mode::ClientPing { interval, .. } => self.next_ping = Some(now + interval),
             Mode::ServerPing { .. } => self.activity(now),
@@ -70,6 +75,7 @@ impl KeepAlive {
     pub(crate) fn pause(&mut self) {
         self.next_ping = None;
         self.deadline = None;
+        self.paused = true;
     }
 
     /// The network is back: watch again on a fresh schedule.
@@ -86,6 +92,7 @@ impl KeepAlive {
     /// A frame arrived: the connection is alive.
     pub(crate) fn activity(&mut self, now: Instant) {
         self.deadline = match self.mode {
+            _ if self.paused => None,
             Mode::ServerPing { interval, timeout } => Some(now + interval + timeout),
             Mode::ClientPing { .. } | Mode::Off => None,
         };
@@ -189,6 +196,19 @@ mod tests {
         assert_eq!(keepalive.poll(t0 + 30 * SECOND), Verdict::SendPing);
         assert_eq!(keepalive.next_deadline(), Some(t0 + 40 * SECOND));
         assert_eq!(keepalive.poll(t0 + 40 * SECOND), Verdict::Dead);
+    }
+
+    #[test]
+    fn a_server_ping_while_paused_brings_back_no_verdict_until_resumed() {
+        let t0 = Instant::now();
+        let mut keepalive = KeepAlive::new();
+        keepalive.start(t0, SERVER);
+        keepalive.pause();
+        keepalive.activity(t0 + SECOND);
+        assert_eq!(keepalive.next_deadline(), None);
+        assert_eq!(keepalive.poll(t0 + 3600 * SECOND), Verdict::Idle);
+        keepalive.resume(t0 + 3600 * SECOND);
+        assert_eq!(keepalive.next_deadline(), Some(t0 + 3645 * SECOND));
     }
 
     #[test]

@@ -187,7 +187,7 @@ impl Engine {
             return;
         }
         match self.phase {
-            Phase::Waiting { until } if now >= until && !self.offline => {
+            Phase::Waiting { until } if now >= until && !self.offline && !self.suspended => {
                 self.request_token(now, false)
             }
             Phase::AwaitingToken { deadline, .. } if now >= deadline => {

@@ -160,6 +160,9 @@ pub struct Engine {
     keepalive: keepalive::KeepAlive,
     /// The platform said the network is gone: no attempts and no keep-alive until it is back.
     offline: bool,
+    /// The app is away (suspended, or in the background): no attempts and no keep-alive until
+    /// it resumes.
+    suspended: bool,
     /// In the background: when the open connection is closed (see `enter_background`).
     background_close: Option<Instant>,
     /// When the joined conversations are joined and synced again (backends that drop rooms
@@ -218,6 +221,7 @@ impl Engine {
             presence_waiters: Vec::new(),
             keepalive: keepalive::KeepAlive::new(),
             offline: false,
+            suspended: false,
             background_close: None,
             membership_refresh_at: None,
             recorder: metrics::Recorder::default(),
@@ -287,7 +291,7 @@ impl Engine {
     /// When the driver must call [`handle_timeout`](Self::handle_timeout) next, if ever.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let phase = match self.phase {
-            Phase::Waiting { .. } if self.offline => None,
+            Phase::Waiting { .. } if self.offline || self.suspended => None,
             Phase::Waiting { until } => Some(until),
             Phase::AwaitingToken { deadline, .. }
             | Phase::Opening { deadline, .. }

@@ -3,6 +3,11 @@
 //! connection's life (no attempts, no pings while the network is gone; a clean close after a
 //! grace in the background; at once, on a fresh schedule, when things are back) without
 //! losing the queue, the rooms or where each sync starts.
+//!
+//! The network and the app's presence are two facts, kept apart: a page restored from the
+//! back/forward cache while the network is still gone must not start attempts (nothing says
+//! the network is back), and a network returning while the app is in the background must
+//! not either. Attempts resume when both allow.
 
 use web_time::Instant;
 
@@ -11,13 +16,23 @@ use super::{Action, ConnectionErrorKind, Engine, Phase, Status};
 use crate::dialect::{AnswerMode, Command, CommandKind};
 
 impl Engine {
-    /// A hint that the network is back (an `online` event, a network-change callback, the app
-    /// coming to the foreground): waiting or gave up → reconnect now with a fresh schedule;
-    /// connected → probe the connection at once where the backend lets the client ping.
+    /// A hint that the network is back (an `online` event, a network-change callback):
+    /// waiting or gave up → reconnect now with a fresh schedule; connected → probe the
+    /// connection at once where the backend lets the client ping. While suspended (the
+    /// back/forward cache, the background) it only notes the network: [`resume`](Self::resume)
+    /// acts on it.
     pub fn network_available(&mut self, now: Instant) {
         if std::mem::take(&mut self.offline) {
             tracing::debug!("network back");
         }
+        if self.suspended {
+            return;
+        }
+        self.wake_up(now);
+    }
+
+    /// Reconnects now on a fresh schedule, or checks the open connection.
+    fn wake_up(&mut self, now: Instant) {
         match self.phase {
             Phase::Ready { .. } => {
                 self.keepalive.resume(now);
@@ -47,13 +62,16 @@ impl Engine {
     }
 
     /// The app goes away for a while (a page entering the back/forward cache, a mobile app in
-    /// the background past its grace): closes the connection cleanly and waits as if
-    /// offline, keeping the queue, the rooms and where each sync starts.
-    /// [`resume`](Self::resume) reconnects at once on a fresh schedule and syncs what was
-    /// missed.
+    /// the background past its grace): closes the connection cleanly and makes no attempt,
+    /// keeping the queue, the rooms and where each sync starts. [`resume`](Self::resume)
+    /// reconnects at once on a fresh schedule and syncs what was missed. Going away is not a
+    /// failure: it uses up none of the attempts before giving up.
     pub fn suspend(&mut self, now: Instant) {
-        self.network_lost(now);
+        tracing::debug!("suspended");
+        self.suspended = true;
+        self.keepalive.pause();
         if let Some(connection) = self.current_connection() {
+            self.backoff.reset();
             tracing::debug!("suspended: closing the connection");
             if !matches!(self.phase, Phase::AwaitingToken { .. }) {
                 self.actions.push_back(Action::Close {
@@ -76,7 +94,8 @@ impl Engine {
     /// nothing) and is then closed cleanly, as [`suspend`](Self::suspend) does. Anything not
     /// connected is suspended at once.
     pub fn enter_background(&mut self, now: Instant) {
-        self.network_lost(now);
+        self.suspended = true;
+        self.keepalive.pause();
         match self.phase {
             Phase::Ready { .. } => {
                 self.background_close = Some(now + self.config.background_grace);
@@ -85,16 +104,23 @@ impl Engine {
         }
     }
 
-    /// The app is in the foreground again: reconnect at once on a fresh schedule (or check a
-    /// connection still open) and sync what was missed.
+    /// The app is in the foreground again: the same as [`resume`](Self::resume), and an open
+    /// connection's grace no longer applies.
     pub fn enter_foreground(&mut self, now: Instant) {
         self.background_close = None;
-        self.network_available(now);
+        self.resume(now);
     }
 
-    /// The same as [`network_available`](Self::network_available), under the name apps use
-    /// when they come back to the foreground.
+    /// The app is back (a page restored from the back/forward cache, a tab shown again):
+    /// reconnect at once on a fresh schedule (or check a connection still open) and sync
+    /// what was missed — unless the platform said the network is gone and has not said it
+    /// is back, in which case [`network_available`](Self::network_available) will.
     pub fn resume(&mut self, now: Instant) {
-        self.network_available(now);
+        self.suspended = false;
+        if self.offline {
+            tracing::debug!("resumed while the network is gone: waiting for it");
+            return;
+        }
+        self.wake_up(now);
     }
 }

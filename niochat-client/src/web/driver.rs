@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::task::Poll;
 
 use futures_channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures_channel::oneshot;
 use futures_core::Stream;
 use gloo_timers::callback::Timeout;
 use web_time::{Duration, Instant};
@@ -53,6 +54,10 @@ struct Driver {
     live: Option<Live>,
     timer: Option<(Instant, Timeout)>,
     drain: Option<Timeout>,
+    /// Dropped to cancel the token fetch under way: when the engine asks for another (it gave
+    /// up waiting for this one) and when the driver ends, so that a provider that never
+    /// answers does not leave its future behind for each attempt.
+    token_fetch: Option<oneshot::Sender<()>>,
 }
 
 pub(super) async fn run(core: ClientCore, mut inbox: CommandInbox) {
@@ -66,6 +71,7 @@ pub(super) async fn run(core: ClientCore, mut inbox: CommandInbox) {
         live: None,
         timer: None,
         drain: None,
+        token_fetch: None,
     };
     if !online() {
         driver.core.network(Instant::now(), false);
@@ -156,7 +162,14 @@ impl Driver {
             }
             Input::Network(available) => self.core.network(now, available),
             Input::Suspend => self.core.suspend(now),
-            Input::Resume => self.core.network(now, true),
+            Input::Resume => {
+                // Events do not reach a page in the back/forward cache: the network may have
+                // gone meanwhile, with no `offline` to say so.
+                if !super::life::online() {
+                    self.core.network(now, false);
+                }
+                self.core.resume(now);
+            }
         }
     }
 
@@ -171,9 +184,21 @@ impl Driver {
             match action {
                 DriverAction::FetchToken { connection, token } => {
                     let inputs = self.inputs.clone();
+                    let (fetching, mut cancelled) = oneshot::channel();
+                    // Replacing the last fetch's sender cancels it.
+                    self.token_fetch = Some(fetching);
+                    let mut token = token;
                     wasm_bindgen_futures::spawn_local(async move {
-                        let token = token.await;
-                        let _ = inputs.unbounded_send(Input::Token(connection, token));
+                        let fetched = std::future::poll_fn(|context| {
+                            if std::pin::Pin::new(&mut cancelled).poll(context).is_ready() {
+                                return Poll::Ready(None);
+                            }
+                            token.as_mut().poll(context).map(Some)
+                        })
+                        .await;
+                        if let Some(token) = fetched {
+                            let _ = inputs.unbounded_send(Input::Token(connection, token));
+                        }
                     });
                 }
                 DriverAction::Open {
