@@ -219,7 +219,8 @@ impl Client {
     }
 
     /// The platform's connectivity changed: offline, no attempt and no ping; online,
-    /// reconnect at once on a fresh schedule (or check the open connection).
+    /// reconnect at once on a fresh schedule (or check the open connection) — in the
+    /// background, once the app is in the foreground again.
     pub fn network_changed(&self, available: bool) -> Result<(), NioChatError> {
         let client = self.client()?;
         match available {
@@ -229,13 +230,15 @@ impl Client {
         Ok(())
     }
 
-    /// The app went to the background: no pings; the connection closes after the grace.
+    /// The app went to the background: no pings and no attempts; the connection closes after
+    /// the grace.
     pub fn enter_background(&self) -> Result<(), NioChatError> {
         self.client()?.enter_background();
         Ok(())
     }
 
-    /// The app is in the foreground: reconnect at once and sync what was missed.
+    /// The app is in the foreground: reconnect at once and sync what was missed (unless
+    /// `network_changed(false)` was the last word on the network: then its `true` does).
     pub fn enter_foreground(&self) -> Result<(), NioChatError> {
         self.client()?.enter_foreground();
         Ok(())

@@ -224,13 +224,13 @@ export class NioChatClient {
   disconnect(): Promise<void>;
   /** Reconnects now on a fresh schedule, also after giving up or being refused. */
   reconnect(): void;
-  /** The network is back: reconnect at once, or check a live connection. The browser's `online` event does this by itself. */
+  /** The network is back: reconnect at once, or check a live connection (after `resume()` if suspended). The browser's `online` event does this by itself. */
   networkAvailable(): void;
   /** The network is gone: no attempt and no ping until `networkAvailable()`. The browser's `offline` event does this by itself. */
   networkLost(): void;
   /** Close cleanly and wait until `resume()` (the back/forward cache does this by itself). */
   suspend(): void;
-  /** Reconnect at once after `suspend()`, and sync what was missed. */
+  /** Reconnect at once after `suspend()`, and sync what was missed; after `networkLost()`, only once `networkAvailable()` says the network is back. */
   resume(): void;
   /** Sends a chat message; resolves with the server's acknowledgement (offline: after the reconnect). */
   sendMessage(conversationId: string, text: string): Promise<MessageAck>;

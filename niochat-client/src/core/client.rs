@@ -114,7 +114,8 @@ impl Client {
     }
 
     /// Closes the connection with a close frame and stops reconnecting. Resolves once the close
-    /// frame is written (or after a second). Unacknowledged messages stay queued for the next
+    /// frame is written (or after a second); in a browser, at once, since a page cannot see
+    /// when the browser writes it. Unacknowledged messages stay queued for the next
     /// `connect()`.
     pub async fn disconnect(&self) {
         let (done, wait) = oneshot::channel();

@@ -6,7 +6,9 @@
 //! - `pagehide` / `pageshow` with `persisted`: the page enters or leaves the back/forward
 //!   cache, where an open WebSocket would keep it from being cached or be cut under it.
 //!
-//! Outside a window (a worker) none of these exist and nothing is listened to.
+//! Outside a window (a worker) nothing is listened to. Workers do have `online`, `offline` and
+//! `navigator.onLine`, but niochat does not read them yet: there, call `networkLost()` and
+//! `networkAvailable()` yourself.
 
 use futures_channel::mpsc::UnboundedSender;
 use wasm_bindgen::JsCast;
