@@ -49,6 +49,29 @@ fn an_error_answer_of_any_code_settles_its_own_message_and_never_the_next() {
 }
 
 #[test]
+fn a_burst_answered_steadily_is_never_overdue_and_a_stall_is_after_the_last_answer() {
+    // Three messages written at once; the server answers one every 8 s (a slow link, or
+    // frames waiting in a browser's queue): the third's answer comes 24 s after it was
+    // written, yet the server never kept one waiting for more than the 10 s.
+    let mut harness = Harness::connected(config());
+    let live = harness.live.unwrap();
+    for text in ["one", "two", "three", "four"] {
+        harness.send("c", text);
+    }
+    for server_id in ["s1", "s2", "s3"] {
+        harness.advance(8 * SECOND);
+        harness.receive(ack(server_id));
+    }
+    assert!(harness.closes.is_empty(), "{:?}", harness.error_kinds());
+    assert_eq!(harness.live, Some(live));
+    // Then nothing: the fourth is overdue 10 s after the third's answer, not before.
+    harness.advance(9 * SECOND);
+    assert!(harness.closes.is_empty());
+    harness.advance(SECOND);
+    assert_eq!(harness.closes, [(live, 4000)], "out of step: not trusted");
+}
+
+#[test]
 fn an_overdue_answer_replaces_the_connection_and_the_message_goes_out_again() {
     let mut harness = Harness::connected(config());
     let old = harness.live.unwrap();

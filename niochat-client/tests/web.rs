@@ -330,7 +330,11 @@ async fn a_token_provider_that_never_answers_leaves_no_future_behind() {
         .expect("a valid client");
     client.connect();
     pause(Duration::from_millis(1_000)).await;
-    assert!(asked.get() >= 2, "asked again after each timeout: {}", asked.get());
+    assert!(
+        asked.get() >= 2,
+        "asked again after each timeout: {}",
+        asked.get()
+    );
     // A fetch is dropped once its task runs again after being cancelled: moments later.
     let settled = |missing: u32| {
         let (asked, dropped) = (asked.clone(), dropped.clone());

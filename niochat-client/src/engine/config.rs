@@ -74,8 +74,9 @@ pub struct EngineConfig {
     /// and the backoff schedule goes on (15 s).
     pub token_timeout: Duration,
     /// How long a written request may wait for its answer (10 s). On a backend that answers
-    /// in order, an overdue answer means the connection is out of step: it is replaced, and
-    /// unanswered messages are sent again on the next one.
+    /// in order, it counts from the later of the writing and the previous answer, and an
+    /// overdue answer means the connection is out of step: it is replaced, and unanswered
+    /// messages are sent again on the next one.
     pub ack_timeout: Duration,
     /// How many times a chat message's answer may be overdue (each time the connection is
     /// replaced and the message sent again) before it fails with `AckTimeout` (3).

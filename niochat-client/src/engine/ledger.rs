@@ -50,6 +50,9 @@ pub(crate) struct Ticket {
 pub(crate) struct Ledger {
     /// Sorted by request id, oldest first.
     open: VecDeque<(RequestId, Ticket)>,
+    /// When the last answer came, on a backend that answers in order (see
+    /// [`answered_in_order`](Self::answered_in_order)).
+    last_in_order_answer: Option<Instant>,
 }
 
 impl Ledger {
@@ -74,11 +77,26 @@ impl Ledger {
         self.open.remove(index).map(|(_, ticket)| ticket)
     }
 
+    /// An in-order backend answered at `now`. Its next answer is due `timeout` after the
+    /// later of this and the oldest open request's writing: the server takes requests one at
+    /// a time, so one written behind others (a burst, or frames still waiting in the
+    /// driver's queue for a slow link) only gets its turn when the one before is answered.
+    /// Counting from its writing alone took a long burst's tail for overdue while the server
+    /// answered steadily.
+    pub(crate) fn answered_in_order(&mut self, now: Instant) {
+        self.last_in_order_answer = Some(now);
+    }
+
     /// When the oldest open ticket becomes overdue.
     pub(crate) fn next_deadline(&self, timeout: Duration) -> Option<Instant> {
-        self.open
-            .front()
-            .map(|(_, ticket)| ticket.written_at + timeout)
+        self.open.front().map(|(_, ticket)| {
+            let turn = self
+                .last_in_order_answer
+                .map_or(ticket.written_at, |answered| {
+                    answered.max(ticket.written_at)
+                });
+            turn + timeout
+        })
     }
 
     /// Whether the oldest open ticket is overdue.
@@ -101,6 +119,7 @@ impl Ledger {
 
     /// The connection is gone: every open ticket, oldest first.
     pub(crate) fn drain(&mut self) -> Vec<Ticket> {
+        self.last_in_order_answer = None;
         self.open.drain(..).map(|(_, ticket)| ticket).collect()
     }
 
@@ -155,5 +174,28 @@ mod tests {
         let overdue = ledger.take_overdue(now + timeout, timeout);
         assert_eq!(overdue.len(), 1);
         assert_eq!(ledger.drain().len(), 1);
+    }
+
+    #[test]
+    fn in_order_the_next_answer_is_due_after_the_last_one_or_the_writing_whichever_is_later() {
+        let now = Instant::now();
+        let timeout = Duration::from_secs(10);
+        let mut ledger = Ledger::default();
+        ledger.open(RequestId(1), ticket(TicketKind::Ping, now));
+        ledger.open(RequestId(2), ticket(TicketKind::Typing, now));
+        ledger.settle(AnswerTo::Oldest);
+        ledger.answered_in_order(now + Duration::from_secs(8));
+        assert_eq!(
+            ledger.next_deadline(timeout),
+            Some(now + Duration::from_secs(18))
+        );
+        let later = now + Duration::from_secs(30);
+        ledger.open(RequestId(3), ticket(TicketKind::Ping, later));
+        ledger.settle(AnswerTo::Oldest);
+        assert_eq!(ledger.next_deadline(timeout), Some(later + timeout));
+        // A new connection starts from its own writes.
+        ledger.drain();
+        ledger.open(RequestId(4), ticket(TicketKind::Ping, now));
+        assert_eq!(ledger.next_deadline(timeout), Some(now + timeout));
     }
 }

@@ -29,7 +29,11 @@ impl Engine {
             }
             return;
         };
-        if self.capabilities().answers == AnswerMode::InOrder && !fits(&ticket.kind, &outcome) {
+        let in_order = self.capabilities().answers == AnswerMode::InOrder;
+        if in_order {
+            self.ledger.answered_in_order(now);
+        }
+        if in_order && !fits(&ticket.kind, &outcome) {
             tracing::warn!(kind = ?ticket.kind, "answer does not fit its request: out of step");
             self.ticket_lost(ticket);
             return self.replace_connection(now, ConnectionErrorKind::OutOfStep);
