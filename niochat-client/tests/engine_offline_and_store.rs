@@ -288,3 +288,60 @@ fn going_away_uses_up_no_attempt() {
     harness.accept();
     assert_eq!(harness.engine.status(), &Status::Connected);
 }
+
+#[test]
+fn going_away_never_gives_up_even_with_no_retry_allowed() {
+    let mut settings = config();
+    settings.reconnect.max_attempts = Some(0);
+    settings.keep_queue_when_stopped = false;
+    let mut harness = Harness::connected(settings);
+    harness.send("c", "typed before the page left"); // written, not yet acknowledged
+    harness.engine.suspend(harness.now);
+    harness.pump();
+    assert_eq!(harness.engine.status(), &Status::Disconnected);
+    assert!(
+        !harness.events.iter().any(|event| matches!(
+            event,
+            Event::Outgoing {
+                state: MessageState::Failed(_),
+                ..
+            }
+        )),
+        "{:?}",
+        harness.events
+    );
+    harness.live = None;
+    harness.clear();
+    harness.engine.resume(harness.now);
+    harness.pump();
+    harness.accept();
+    assert_eq!(harness.sent_of("message").len(), 1, "sent again once back");
+}
+
+#[test]
+fn connecting_or_reconnecting_ends_a_suspension() {
+    let mut harness = Harness::connected(config());
+    harness.engine.suspend(harness.now);
+    harness.pump();
+    harness.live = None;
+    harness.engine.reconnect(harness.now);
+    harness.pump();
+    harness.accept();
+    assert_eq!(harness.engine.status(), &Status::Connected);
+    harness.drop_connection();
+    harness.until_open_requested(); // would wait forever while still suspended
+    harness.accept();
+    assert_eq!(harness.engine.status(), &Status::Connected);
+}
+
+#[test]
+fn resuming_within_the_background_grace_keeps_the_connection() {
+    let mut harness = Harness::connected(config());
+    harness.engine.enter_background(harness.now);
+    harness.advance(5 * SECOND);
+    harness.engine.resume(harness.now);
+    harness.pump();
+    harness.receive(serde_json::json!({"type": "pong"}));
+    harness.advance(30 * SECOND);
+    assert!(harness.closes.is_empty(), "{:?}", harness.closes);
+}

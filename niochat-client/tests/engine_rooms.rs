@@ -300,3 +300,65 @@ fn in_the_background_the_membership_refresh_waits_without_spinning() {
         "a deadline in the past would wake the driver in a loop"
     );
 }
+
+#[test]
+fn a_sync_cut_short_is_asked_for_again_from_where_it_started() {
+    let mut harness = Harness::connected(config());
+    harness.join("c");
+    harness.receive(message("m1", "c", "one", "2025-12-07T10:00:01"));
+    harness.reconnect_and_rejoin("c"); // sync after m1, unanswered
+    harness.receive(message("m5", "c", "five", "2025-12-07T10:00:05")); // held back
+    harness.drop_connection();
+    assert_eq!(
+        harness.delivered(),
+        ["one", "five"],
+        "what was held is released"
+    );
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert_eq!(
+        harness.sent_of("sync"),
+        [json!({"type": "sync", "conversation_id": "c", "last_message_id": "m1"})],
+        "m2 to m4 are still to be fetched"
+    );
+    harness.receive(joined("c"));
+    harness.receive(
+        json!({"type": "sync_data", "conversation_id": "c", "count": 4, "messages": [
+            chat("m2", "c", "two", "2025-12-07T10:00:02"),
+            chat("m3", "c", "three", "2025-12-07T10:00:03"),
+            chat("m4", "c", "four", "2025-12-07T10:00:04"),
+            chat("m5", "c", "five", "2025-12-07T10:00:05"),
+        ]}),
+    );
+    assert_eq!(harness.delivered(), ["two", "three", "four"], "each once");
+}
+
+#[test]
+fn a_gap_decided_while_live_messages_were_held_is_still_reported() {
+    let mut harness = Harness::connected(config());
+    harness.join("c");
+    harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
+    harness.reconnect_and_rejoin("c");
+    harness.receive(message("m9", "c", "held", "2025-12-07T10:00:09"));
+    let live = harness.live.take().unwrap();
+    let too_large =
+        niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::FrameTooLarge {
+            max: 16 << 20,
+        });
+    harness.transport(
+        live,
+        niochat_client::engine::TransportEvent::Failed(too_large),
+    );
+    harness.clear();
+    harness.until_open_requested();
+    harness.accept();
+    assert!(
+        harness.events.iter().any(|event| matches!(
+            event,
+            Event::HistoryGap { after: Some(after), .. } if *after == Id::from("m1")
+        )),
+        "{:?}",
+        harness.events
+    );
+}

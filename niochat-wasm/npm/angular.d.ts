@@ -1,9 +1,9 @@
 import type { InjectionToken, Provider } from "@angular/core";
 import type { BehaviorSubject, Observable } from "rxjs";
-import type { ClientOptions, EventMap, NioChatClient, StatusInfo } from "./index.js";
+import type { ClientOptions, EventMap, NioChatClient, NioChatError, StatusInfo } from "./index.js";
 
 export interface NioChatOptions extends ClientOptions {
-  /** Which shared client: services with the same key share one connection. */
+  /** Which shared client: services with the same key share one connection (default: url, backend, persistOutbox and token; with `getToken`, give a key naming the signed-in user). */
   key?: string;
   /** Connect as soon as the client is made (default `true`). */
   autoConnect?: boolean;
@@ -16,6 +16,8 @@ export declare class NioChatService {
   readonly client$: Observable<NioChatClient>;
   /** The current status, then every change. */
   readonly status$: BehaviorSubject<StatusInfo>;
+  /** Why the client could not be made (`null` while it is, or is being, made). */
+  readonly error$: BehaviorSubject<NioChatError | Error | null>;
   /** Every event of `type` while subscribed. */
   events<K extends keyof EventMap>(type: K): Observable<EventMap[K]>;
   /** Gives the client back (done by itself when the injector is destroyed). */

@@ -11,16 +11,20 @@ export class NioChatService {
     this.entry = acquire(options);
     this.client = null;
     this.status$ = new BehaviorSubject({ name: "disconnected" });
+    this.error$ = new BehaviorSubject(null);
     this.clients = new ReplaySubject(1);
     this.client$ = this.clients.asObservable();
     this.onStatus = (event) => this.status$.next(event.status);
-    this.entry.client.then((client) => {
-      if (this.entry === null) return;
-      this.client = client;
-      client.on("status", this.onStatus);
-      this.status$.next(client.status);
-      this.clients.next(client);
-    });
+    this.entry.client.then(
+      (client) => {
+        if (this.entry === null) return;
+        this.client = client;
+        client.on("status", this.onStatus);
+        this.status$.next(client.status);
+        this.clients.next(client);
+      },
+      (failed) => this.entry !== null && this.error$.next(failed),
+    );
     destroyRef?.onDestroy(() => this.destroy());
   }
 
@@ -46,6 +50,7 @@ export class NioChatService {
     this.entry = null;
     this.client?.off("status", this.onStatus);
     this.status$.complete();
+    this.error$.complete();
     this.clients.complete();
     release(entry);
   }

@@ -5,9 +5,15 @@ let loading;
 
 /** Loads the WebAssembly module (once; later calls share the first). */
 export function ready(input) {
-  loading ??= init(input === undefined ? undefined : { module_or_path: input }).then(() => {
-    NioChatError = nioChatErrorClass();
-  });
+  loading ??= init(input === undefined ? undefined : { module_or_path: input }).then(
+    () => {
+      NioChatError = nioChatErrorClass();
+    },
+    (error) => {
+      loading = undefined; // a failed load (the network, a wrong path) may be tried again
+      throw error;
+    },
+  );
   return loading;
 }
 

@@ -1,28 +1,57 @@
-// Vue bindings: `useNioChat(options)` gives refs to the page's client for these options and
-// its status; `useNioChatEvent(client, type, handler)` listens while the component lives.
-import { onBeforeUnmount, ref, shallowRef, watch } from "vue";
-import { acquire, release } from "./shared.js";
+// Vue bindings: `useNioChat(options)` gives refs to the page's client for these options, its
+// status and the error that kept it from being made; `options` may be a getter or a ref, and
+// the client follows it when its key changes (another user, another outbox).
+// `useNioChatEvent(client, type, handler)` listens while the component lives.
+import { onBeforeUnmount, ref, shallowRef, toValue, watch } from "vue";
+import { acquire, keyOf, release } from "./shared.js";
 
 export function useNioChat(options) {
   const client = shallowRef(null);
   const status = ref({ name: "disconnected" });
-  const entry = acquire(options);
-  let mounted = true;
+  const error = shallowRef(null);
   const onStatus = (event) => {
     status.value = event.status;
   };
-  entry.client.then((made) => {
-    if (!mounted) return;
-    made.on("status", onStatus);
-    client.value = made;
-    status.value = made.status;
-  });
+  let entry = null;
+  const take = () => {
+    const taken = acquire(toValue(options));
+    entry = taken;
+    client.value = null;
+    error.value = null;
+    taken.client.then(
+      (made) => {
+        if (entry !== taken) return;
+        made.on("status", onStatus);
+        client.value = made;
+        status.value = made.status;
+      },
+      (failed) => {
+        if (entry === taken) error.value = failed;
+      },
+    );
+  };
+  const give = () => {
+    const given = entry;
+    entry = null;
+    given.client.then(
+      (made) => made.off("status", onStatus),
+      () => {},
+    );
+    release(given);
+  };
+  take();
+  const stop = watch(
+    () => keyOf(toValue(options)),
+    () => {
+      give();
+      take();
+    },
+  );
   onBeforeUnmount(() => {
-    mounted = false;
-    entry.client.then((made) => made.off("status", onStatus));
-    release(entry);
+    stop();
+    give();
   });
-  return { client, status };
+  return { client, status, error };
 }
 
 export function useNioChatEvent(client, type, handler) {

@@ -88,13 +88,27 @@ pub struct NioChatClient {
     listeners: Listeners,
 }
 
+/// `free()`: the client's last events (its final status) still come after this, and must
+/// not reach listeners of a client the page has let go of.
+impl Drop for NioChatClient {
+    fn drop(&mut self) {
+        self.listeners.borrow_mut().clear();
+    }
+}
+
 #[wasm_bindgen]
 impl NioChatClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<NioChatClient, JsValue> {
-        let get_token = js_sys::Reflect::get(&options, &"getToken".into())
-            .ok()
-            .and_then(|value| value.dyn_into::<Function>().ok());
+        let get_token = match js_sys::Reflect::get(&options, &"getToken".into()) {
+            Ok(value) if value.is_undefined() || value.is_null() => None,
+            Ok(value) => Some(
+                value
+                    .dyn_into::<Function>()
+                    .map_err(|_| config_error("getToken must be a function"))?,
+            ),
+            Err(_) => None,
+        };
         // Through JSON, so that every field is seen (a typo is refused) and functions drop out.
         let json = js_sys::JSON::stringify(&options)
             .ok()

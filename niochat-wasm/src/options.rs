@@ -48,7 +48,7 @@ pub struct ClientOptions {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum BackendOption {
     Name(String),
     PyTakeGo {
@@ -77,7 +77,7 @@ pub enum NioChatName {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum NioChatEndpoint {
     Conversation { id: String },
     Painel { id: String },
@@ -252,5 +252,16 @@ mod tests {
         let niochat = read(json!({"url": "ws://x",
             "backend": {"name": "niochat", "endpoint": {"kind": "conversation", "id": "42"}}}));
         assert!(niochat.is_ok(), "{:?}", niochat.err());
+    }
+
+    #[test]
+    fn a_structured_backend_with_a_field_it_does_not_have_is_an_error() {
+        // `user_id` for `userId` was dropped without a word: the user id never sent.
+        let snake =
+            read(json!({"url": "ws://x", "backend": {"name": "pytake-go", "user_id": "u1"}}));
+        assert!(snake.is_err(), "accepted");
+        let endpoint = read(json!({"url": "ws://x",
+            "backend": {"name": "niochat", "endpoint": {"kind": "conversation", "id": "42", "room": "x"}}}));
+        assert!(endpoint.is_err(), "accepted");
     }
 }

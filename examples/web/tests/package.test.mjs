@@ -64,6 +64,63 @@ const ok = await runTests("package", {
     client.free();
   },
 
+  async "a structured backend with a misspelt field, or a getToken that is not a function, is refused"() {
+    for (const options of [
+      { url: "ws://127.0.0.1:9", backend: { name: "pytake-go", user_id: "u1" } },
+      { url: "ws://127.0.0.1:9", getToken: "not a function" },
+    ]) {
+      let refused = null;
+      try {
+        new niochat.NioChatClient(options).free();
+      } catch (error) {
+        refused = error;
+      }
+      if (refused?.code !== "INVALID_CONFIG") throw new Error(`${JSON.stringify(options)}: got ${refused}`);
+    }
+  },
+
+  async "listeners are not called once the client is freed"() {
+    const client = new niochat.NioChatClient({ url: "ws://127.0.0.1:9", reconnect: { initialDelayMs: 10 } });
+    let freed = false;
+    let late = 0;
+    client.on("*", () => {
+      if (freed) late += 1;
+    });
+    client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.free();
+    freed = true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (late) throw new Error(`${late} events after free()`);
+  },
+
+  async "the shared client follows the token and forgets one it could not make"() {
+    const shared = await import(new URL("shared.js", installed));
+    const url = "ws://127.0.0.1:9";
+    const alice = shared.keyOf({ url, token: "alice-secret" });
+    if (alice === shared.keyOf({ url, token: "bob-secret" })) throw new Error("one key for two tokens");
+    if (alice !== shared.keyOf({ url, token: "alice-secret" })) throw new Error("two keys for one token");
+    if (alice.includes("alice-secret")) throw new Error(`the token is in the key: ${alice}`);
+    const broken = shared.acquire({ url, queueCapcity: 5, autoConnect: false });
+    const error = await broken.client.then(() => null, (failed) => failed);
+    if (error?.code !== "INVALID_CONFIG") throw new Error(`got ${error}`);
+    const again = shared.acquire({ url, queueCapcity: 5, autoConnect: false });
+    if (again === broken) throw new Error("the failed client was kept");
+    await again.client.catch(() => {});
+  },
+
+  async "a failed load of the WebAssembly can be tried again"() {
+    const script = `
+      import { readFile } from "node:fs/promises";
+      const niochat = await import(${JSON.stringify(new URL("index.js", installed).href)});
+      const failed = await niochat.ready(new Uint8Array([0, 1, 2, 3])).then(() => false, () => true);
+      await niochat.ready(await readFile(new URL("niochat_wasm_bg.wasm", ${JSON.stringify(installed.href)})));
+      console.log(failed && typeof niochat.NioChatError === "function" ? "retried" : "not retried");
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { timeout: 20000 });
+    if (stdout.trim() !== "retried") throw new Error(stdout);
+  },
+
   async "the strict TypeScript Node example chats with the reference server"() {
     const { url, token } = await servers.run({ cmd: "endpoint", backend: "renum", user: "node" });
     const { stdout } = await run(process.execPath, ["--experimental-websocket", "dist/chat.js", url, token, "node-room"], {

@@ -20,8 +20,9 @@ const CLOSE_NORMAL: u16 = 1000;
 
 impl Engine {
     /// Starts connecting. Does nothing while connected or already trying; leaves the terminal
-    /// states with a fresh schedule.
+    /// states with a fresh schedule, and a suspension (the app asking is the app back).
     pub fn connect(&mut self, now: Instant) {
+        self.suspended = false;
         if matches!(self.phase, Phase::Idle | Phase::Stopped) {
             self.start_over(now, Status::Connecting);
         }
@@ -41,6 +42,7 @@ impl Engine {
     /// Reconnects at once with a fresh schedule, from any state: closes a live connection
     /// first, and leaves `GaveUp` and `Unauthorized` (new credentials may have arrived).
     pub fn reconnect(&mut self, now: Instant) {
+        self.suspended = false;
         if self.is_ready() {
             self.recorder.outage_started(now);
         }
@@ -367,6 +369,21 @@ impl Engine {
                 self.stopped(StopReason::GaveUp);
             }
         }
+    }
+
+    /// The app went away (see [`suspend`](Self::suspend)): the connection ends as in a loss,
+    /// but going away is no failure: no attempt is used up (so it can never end in `GaveUp`)
+    /// and none is planned. The status is `Disconnected` until the app is back.
+    pub(super) fn went_away(&mut self, now: Instant, error: ConnectionError) {
+        if self.is_ready() {
+            self.recorder.outage_started(now);
+        }
+        self.record_failure(&error);
+        self.tear_down(now);
+        self.set_status(Status::Error(error));
+        self.backoff.reset();
+        self.phase = Phase::Waiting { until: now };
+        self.set_status(Status::Disconnected);
     }
 
     /// The server refused the credentials: one immediate retry with a refreshed token, then

@@ -101,11 +101,15 @@ impl Rooms {
             steps.push(room.join_step());
             if sync && room.joined_before {
                 match &room.gap {
-                    Some(reason) => steps.push(RejoinStep::Gap {
-                        conversation: room.id.clone(),
-                        after: room.last_seen.clone(),
-                        reason: reason.clone(),
-                    }),
+                    Some(reason) => {
+                        steps.push(RejoinStep::Gap {
+                            conversation: room.id.clone(),
+                            after: room.last_seen.clone(),
+                            reason: reason.clone(),
+                        });
+                        // Reported: live messages are the history from here on.
+                        room.awaiting_sync = false;
+                    }
                     None => steps.push(room.start_sync(now)),
                 }
             }

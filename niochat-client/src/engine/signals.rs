@@ -71,7 +71,6 @@ impl Engine {
         self.suspended = true;
         self.keepalive.pause();
         if let Some(connection) = self.current_connection() {
-            self.backoff.reset();
             tracing::debug!("suspended: closing the connection");
             if !matches!(self.phase, Phase::AwaitingToken { .. }) {
                 self.actions.push_back(Action::Close {
@@ -84,7 +83,7 @@ impl Engine {
                 code: Some(1001),
                 reason: "suspended".to_owned(),
             };
-            self.connection_failed(now, closed.into());
+            self.went_away(now, closed.into());
         }
     }
 
@@ -104,19 +103,20 @@ impl Engine {
         }
     }
 
-    /// The app is in the foreground again: the same as [`resume`](Self::resume), and an open
-    /// connection's grace no longer applies.
+    /// The app is in the foreground again: the same as [`resume`](Self::resume).
     pub fn enter_foreground(&mut self, now: Instant) {
-        self.background_close = None;
         self.resume(now);
     }
 
-    /// The app is back (a page restored from the back/forward cache, a tab shown again):
-    /// reconnect at once on a fresh schedule (or check a connection still open) and sync
-    /// what was missed — unless the platform said the network is gone and has not said it
-    /// is back, in which case [`network_available`](Self::network_available) will.
+    /// The app is back (a page restored from the back/forward cache, a tab shown again, the
+    /// foreground): reconnect at once on a fresh schedule (or check a connection still open,
+    /// whose background grace no longer applies) and sync what was missed — unless the
+    /// platform said the network is gone and has not said it is back, in which case
+    /// [`network_available`](Self::network_available) will.
     pub fn resume(&mut self, now: Instant) {
         self.suspended = false;
+        // Back before the background grace ended: that close no longer applies.
+        self.background_close = None;
         if self.offline {
             tracing::debug!("resumed while the network is gone: waiting for it");
             return;

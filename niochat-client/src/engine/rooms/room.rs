@@ -39,6 +39,12 @@ pub(super) struct Room {
     pub(super) sync_timeouts: u32,
     /// Our messages sent again after a lost acknowledgement: (content, id).
     pub(super) resent: VecDeque<(String, ClientMessageId)>,
+    /// A sync was asked for and has not been answered. Live messages are still delivered
+    /// (held back during the sync, released when it is given up), but they move neither
+    /// `last_seen` nor `gap`: the next sync must start where this one did, or what it would
+    /// have brought (everything between `last_seen` and the first live message) is never
+    /// asked for again, and a gap decided meanwhile must still be reported.
+    pub(super) awaiting_sync: bool,
 }
 
 impl Room {
@@ -54,6 +60,7 @@ impl Room {
             gap: None,
             sync_timeouts: 0,
             resent: VecDeque::new(),
+            awaiting_sync: false,
         }
     }
 
@@ -64,9 +71,11 @@ impl Room {
         own_user: Option<&Id>,
     ) -> Option<Delivery> {
         let is_new = self.seen.record(&message.id, Some(fingerprint(&message)))?;
-        self.last_seen = Some(message.id.clone());
-        if origin == Origin::Live {
-            self.gap = None;
+        if !self.awaiting_sync {
+            self.last_seen = Some(message.id.clone());
+            if origin == Origin::Live {
+                self.gap = None;
+            }
         }
         if !is_new {
             return Some(Delivery::Updated(message));
@@ -92,6 +101,7 @@ impl Room {
 
     /// Holds live messages back until the sync this asks for answers.
     pub(super) fn start_sync(&mut self, now: Instant) -> RejoinStep {
+        self.awaiting_sync = true;
         self.sync = SyncState::Syncing {
             since: now,
             held: Vec::new(),
@@ -115,6 +125,7 @@ impl Room {
         let answered = synced.is_some();
         if answered {
             self.sync_timeouts = 0;
+            self.awaiting_sync = false;
         }
         let mut deliveries: Vec<Delivery> = sorted_by_creation(synced.unwrap_or_default())
             .into_iter()
