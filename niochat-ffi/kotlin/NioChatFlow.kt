@@ -6,13 +6,13 @@ import kotlinx.coroutines.flow.flow
 
 /**
  * Every event of this client, in order, as a cold [Flow]; it completes when the client is
- * closed. Cancelling the collector loses nothing: events wait for the next collector.
- * Collect it once per client.
+ * closed. A collector that stops (`first { }`, `take(n)`, cancellation) leaves the events it
+ * did not take for the next collector: they are taken one at a time. Collect it once at a
+ * time per client.
  */
 fun Client.events(): Flow<Event> = flow {
     while (true) {
-        val batch = nextEvents()
-        if (batch.isEmpty()) break
-        for (event in batch) emit(event)
+        val event = nextEvent() ?: break
+        emit(event)
     }
 }

@@ -348,6 +348,14 @@ impl Client {
         batch
     }
 
+    /// The next event, waiting for it; `None` once the client is closed. What the Kotlin
+    /// `Flow` loops over: a collector that stops after any event (`first { }`, `take(n)`)
+    /// leaves the rest for the next collector, where a batch would have been taken whole.
+    pub async fn next_event(&self) -> Option<Event> {
+        let mut events = self.events.lock().await;
+        events.next().await.map(|event| Event::from(&event))
+    }
+
     /// Closes the connection (with a close frame), ends the client's thread and frees it.
     /// Pending calls resolve with `Closed`; later calls fail with `Closed`. (`close()` in
     /// Kotlin and Swift frees the native handle itself, after this.)

@@ -60,11 +60,14 @@ impl From<CommandError> for NioChatError {
                     reason: StopReason::Unauthorized,
                     ..
                 } => Self::Unauthorized { detail },
-                // The app ended it: `disconnect()` or `shutdown()`.
+                // The app closed the client: nothing more goes out.
                 DeliveryError::NotDelivered {
-                    reason: StopReason::Disconnected | StopReason::Shutdown,
+                    reason: StopReason::Shutdown,
                     ..
                 } => Self::Closed { detail },
+                // Not connected (before `connect()`, after `disconnect()`): the client is
+                // open and the message, still queued, goes out on the next `connect()`. As
+                // `Closed` an app would have sent it again: twice.
                 _ => Self::Transport { detail },
             },
             _ => Self::Transport { detail },
@@ -134,6 +137,16 @@ mod tests {
             still_queued: true,
         }));
         assert!(matches!(lost, NioChatError::Transport { .. }));
+        let not_connected =
+            NioChatError::from(CommandError::Delivery(DeliveryError::NotDelivered {
+                message: None,
+                reason: StopReason::Disconnected,
+                still_queued: true,
+            }));
+        assert!(
+            matches!(not_connected, NioChatError::Transport { .. }),
+            "{not_connected:?}"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 // A ViewModel-style class for an Android chat screen, in plain Kotlin (no Android SDK): the
 // connection status and the conversation's messages as StateFlows, sending as a function.
-// On Android, pass `viewModelScope` and call `close()` from `onCleared()`.
+// On Android, pass `viewModelScope`, and from `onCleared()` call `close()` on a scope that
+// outlives the ViewModel (`viewModelScope` is already cancelled there), e.g.
+// `ProcessLifecycleOwner.get().lifecycleScope.launch { model.close() }`.
 package io.niochat.example
 
 import io.niochat.ChatMessage

@@ -3,8 +3,11 @@
 //! The file holds the waiting messages as one JSON array and is rewritten whole on every
 //! change through a temporary file and a rename, so a crash leaves either the old or the new
 //! list, never half of one. An outbox holds at most a few hundred short messages, so whole
-//! rewrites stay small; they are not `fsync`ed (a power cut may lose the last change, a
-//! crashed or killed process does not).
+//! rewrites stay small. The temporary file is `fsync`ed before the rename: without it, after
+//! a power cut, file systems that delay writing data (XFS, btrfs, F2FS) can keep the rename
+//! and lose the data, leaving an empty or broken file where the whole outbox was. The
+//! directory is not synced, so a power cut may still lose the last change (the rename); a
+//! crashed or killed process loses nothing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +52,11 @@ impl FileOutboxStore {
         let list: Vec<&StoredMessage> = messages.values().collect();
         let bytes = serde_json::to_vec(&list).map_err(|e| failure(&self.path, "encode", e))?;
         let temporary = temporary_for(&self.path);
-        std::fs::write(&temporary, bytes).map_err(|e| failure(&temporary, "write", e))?;
+        let written = std::fs::File::create(&temporary).and_then(|mut file| {
+            std::io::Write::write_all(&mut file, &bytes)?;
+            file.sync_all()
+        });
+        written.map_err(|e| failure(&temporary, "write", e))?;
         std::fs::rename(&temporary, &self.path).map_err(|e| failure(&self.path, "replace", e))
     }
 }

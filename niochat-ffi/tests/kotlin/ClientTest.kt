@@ -132,6 +132,14 @@ val tests: List<Pair<String, suspend () -> Unit>> = listOf(
         check(Control.stored(conversation) == listOf("one", "two", "three")) { Control.stored(conversation).toString() }
         client.shutdown()
     },
+    "a collector that stops at one event leaves the next for the next collector" to {
+        val client = Client(config("kt-kim"), null, null)
+        client.connect()
+        client.until(wanted = ::connected)
+        // The session comes in the same turn as Connected.
+        client.until(2000) { it is Event.Session }
+        client.shutdown()
+    },
     "a refused token ends unauthorized" to {
         val client = Client(config("kt-dave", expired = true), null, null)
         client.connect()

@@ -49,6 +49,27 @@ def test_messages_queued_during_a_server_drop_arrive_once_and_in_order():
     run(scenario())
 
 
+def test_a_message_sent_before_connect_is_reported_still_queued_and_goes_out_once():
+    async def scenario():
+        client = await client_for("py-ivy")
+        conversation = room("py-early")
+        try:
+            await client.send_message(conversation, "typed before connect")
+            raise AssertionError("a client never connected cannot have delivered it")
+        except nc.NioChatError.Transport as error:  # not Closed: the client is open
+            assert "still queued" in error.detail, error
+        client.connect()
+        await until(client, connected)
+        for _ in range(40):
+            if await stored(conversation):
+                break
+            await asyncio.sleep(0.05)
+        assert await stored(conversation) == ["typed before connect"]
+        await client.shutdown()
+
+    run(scenario())
+
+
 def test_a_refused_token_ends_unauthorized():
     async def scenario():
         url, token = await endpoint("py-dave", expired=True)

@@ -54,3 +54,41 @@ def test_every_python_sample_of_the_guides_compiles(tmp_path):
     assert samples, "no Python samples extracted from docs/"
     for sample in samples:
         py_compile.compile(str(sample), cfile=str(tmp_path / "out.pyc"), doraise=True)
+
+
+@needs_dist
+def test_an_async_token_provider_works_from_the_installed_wheel():
+    # The client asks for tokens on its own thread, where asyncio has no loop of its own.
+    url, token = asyncio.run(endpoint("py-tokens"))
+    script = f"""
+import asyncio
+import niochat
+
+class Tokens(niochat.TokenProvider):
+    async def token(self, refresh):
+        await asyncio.sleep(0)
+        return {token!r}
+
+async def main():
+    client = niochat.Client(niochat.ClientConfig(url={url!r}), Tokens(), None)
+    client.connect()
+
+    async def connected():
+        while True:
+            for event in await client.next_events():
+                if isinstance(event, niochat.Event.STATUS_CHANGED) and isinstance(
+                    event.status, niochat.Status.CONNECTED
+                ):
+                    return
+
+    await asyncio.wait_for(connected(), 10)
+    await client.shutdown()
+    print("connected")
+
+asyncio.run(main())
+"""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run(
+        [WHEEL_PYTHON, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "connected", done.stdout + done.stderr
