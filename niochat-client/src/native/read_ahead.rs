@@ -11,7 +11,8 @@
 //! passes reads straight through and holds nothing. When a read fills all that tungstenite
 //! asked for (so the socket probably has more), it takes a [`CHUNK`] buffer and serves the
 //! following reads from it, one `recv` of up to [`CHUNK`] bytes at a time; the first read that
-//! finds the socket empty gives the buffer back. Writes pass through untouched.
+//! finds the socket empty gives the buffer back. Writes pass through, counted
+//! ([`BytesWritten`]): the connection's writer tells a slow write from a stalled one by them.
 //!
 //! Hand-written rather than `tokio::io::BufReader`, which keeps its buffer for the life of the
 //! connection: 32 KiB per idle connection would break the memory goal that the 4 KiB
@@ -40,7 +41,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 
@@ -111,6 +112,21 @@ impl AnswersAwaited {
     }
 }
 
+/// How many bytes were written to the socket so far, for the connection's writer: a write
+/// is stalled only while this does not move.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BytesWritten(Arc<AtomicU64>);
+
+impl BytesWritten {
+    fn add(&self, written: usize) {
+        self.0.fetch_add(written as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// A stream whose reads go through a buffer while the peer keeps sending.
 #[derive(Debug)]
 pub(crate) struct ReadAhead<S> {
@@ -124,6 +140,7 @@ pub(crate) struct ReadAhead<S> {
     awaited: AnswersAwaited,
     /// Where burst buffers come from and go back to.
     pool: &'static Pool,
+    written: BytesWritten,
 }
 
 impl<S> ReadAhead<S> {
@@ -139,7 +156,13 @@ impl<S> ReadAhead<S> {
             end: 0,
             awaited,
             pool,
+            written: BytesWritten::default(),
         }
+    }
+
+    /// The count of bytes written through this stream, shared.
+    pub(crate) fn bytes_written(&self) -> BytesWritten {
+        self.written.clone()
     }
 
     /// Whether a read-ahead buffer is held (the connection is in a burst).
@@ -216,7 +239,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ReadAhead<S> {
         context: &mut Context<'_>,
         bytes: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(context, bytes)
+        let written = ready!(Pin::new(&mut self.inner).poll_write(context, bytes))?;
+        self.written.add(written);
+        Poll::Ready(Ok(written))
     }
 
     fn poll_write_vectored(
@@ -224,7 +249,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ReadAhead<S> {
         context: &mut Context<'_>,
         buffers: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(context, buffers)
+        let written = ready!(Pin::new(&mut self.inner).poll_write_vectored(context, buffers))?;
+        self.written.add(written);
+        Poll::Ready(Ok(written))
     }
 
     fn is_write_vectored(&self) -> bool {

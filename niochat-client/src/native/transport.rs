@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use super::read_ahead::{AnswersAwaited, ReadAhead};
+use super::read_ahead::{AnswersAwaited, BytesWritten, ReadAhead};
 use super::writer::Writer;
 use crate::core::BuildError;
 use crate::dialect::ConnectRequest;
@@ -137,8 +137,14 @@ impl Transport {
 
     /// Splits an open socket: the reader and the writer, both for the driver loop.
     pub(crate) fn split(&self, socket: Socket) -> (Reader, Writer) {
+        let written = match socket.get_ref() {
+            MaybeTlsStream::Plain(stream) => stream.bytes_written(),
+            MaybeTlsStream::Rustls(stream) => stream.get_ref().0.bytes_written(),
+            // Not made by `open`: no progress is seen, and a wait is bounded as a whole.
+            _ => BytesWritten::default(),
+        };
         let (sink, reader) = socket.split();
-        (reader, Writer::new(sink, self.write_timeout))
+        (reader, Writer::new(sink, self.write_timeout, written))
     }
 
     /// What a frame read from the socket means for the engine. `None`: nothing (control frames).

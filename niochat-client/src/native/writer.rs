@@ -4,8 +4,10 @@
 //! branch of its loop. Most turns the socket takes everything at once. When it does not (a
 //! peer that stops reading), the branch stays pending while the loop goes on reading,
 //! answering commands and running its timers, so a stalled peer cannot stall the keep-alive
-//! that is meant to detect it; a write stalled for longer than the write timeout fails the
-//! connection. No task or channel per connection: a frame costs no thread wake-up.
+//! that is meant to detect it; a write that makes no progress (no byte taken by the socket)
+//! for longer than the write timeout fails the connection. A slow link that keeps taking
+//! bytes is not a stalled one: a large backlog may take longer than the timeout to drain.
+//! No task or channel per connection: a frame costs no thread wake-up.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -20,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use super::read_ahead::BytesWritten;
 use super::transport::Socket;
 use crate::engine::{ConnectionError, ConnectionErrorKind, Detail};
 
@@ -29,18 +32,27 @@ pub(crate) struct Writer {
     /// Frames were handed to the sink since its last flush.
     unflushed: bool,
     timeout: Duration,
-    /// When the current write must be done by, once one had to wait.
+    /// When the current write must have made progress by, once one had to wait.
     stalled: Option<Pin<Box<Sleep>>>,
+    /// The socket's count of bytes written, and its value when `stalled` was armed.
+    written: BytesWritten,
+    written_when_armed: u64,
 }
 
 impl Writer {
-    pub(crate) fn new(sink: SplitSink<Socket, Message>, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        sink: SplitSink<Socket, Message>,
+        timeout: Duration,
+        written: BytesWritten,
+    ) -> Self {
         Self {
             sink,
             queue: VecDeque::new(),
             unflushed: false,
             timeout,
             stalled: None,
+            written,
+            written_when_armed: 0,
         }
     }
 
@@ -82,6 +94,12 @@ impl Writer {
             Poll::Ready(Err(error)) => Poll::Ready(Err(failed(error.to_string()))),
             Poll::Pending => {
                 let timeout = self.timeout;
+                let written = self.written.get();
+                if written != self.written_when_armed {
+                    // Bytes went out since the deadline was armed: slow, not stalled.
+                    self.written_when_armed = written;
+                    self.stalled = None;
+                }
                 let deadline = self
                     .stalled
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
@@ -126,4 +144,65 @@ impl Writer {
 
 fn failed(detail: String) -> ConnectionError {
     ConnectionError::with_source(ConnectionErrorKind::Transport, Detail(detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpSocket;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+    use super::*;
+    use crate::native::read_ahead::{AnswersAwaited, ReadAhead};
+
+    /// A writer on a real TCP connection with small socket buffers, whose peer reads
+    /// `chunk` bytes every `every` (forever) or nothing at all.
+    async fn writer_to_a_reader(timeout: Duration, chunk: usize, every: Duration) -> Writer {
+        let listening = TcpSocket::new_v4().unwrap();
+        listening.set_recv_buffer_size(4096).unwrap();
+        listening.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = listening.listen(1).unwrap();
+        let address = listener.local_addr().unwrap();
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_send_buffer_size(4096).unwrap();
+        let (ours, theirs) = tokio::join!(socket.connect(address), listener.accept());
+        let (mut theirs, _) = theirs.unwrap();
+        tokio::spawn(async move {
+            let mut buffer = vec![0; chunk.max(1)];
+            loop {
+                tokio::time::sleep(every).await;
+                if chunk > 0 && theirs.read(&mut buffer).await.unwrap_or(0) == 0 {
+                    break;
+                }
+            }
+        });
+        let stream = ReadAhead::new(ours.unwrap(), AnswersAwaited::default());
+        let written = stream.bytes_written();
+        let socket =
+            WebSocketStream::from_raw_socket(MaybeTlsStream::Plain(stream), Role::Client, None)
+                .await;
+        let (sink, _reader) = socket.split();
+        Writer::new(sink, timeout, written)
+    }
+
+    #[tokio::test]
+    async fn a_slow_link_that_keeps_taking_bytes_is_not_a_stalled_one() {
+        // 400 KB at about 400 KB/s: a second to drain, five times the write timeout.
+        let timeout = Duration::from_millis(200);
+        let mut writer = writer_to_a_reader(timeout, 4096, Duration::from_millis(10)).await;
+        writer.send("x".repeat(400_000));
+        let written = tokio::time::timeout(Duration::from_secs(20), writer.written()).await;
+        assert!(matches!(written, Ok(Ok(()))), "{written:?}");
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_takes_nothing_fails_the_write_after_the_timeout() {
+        let timeout = Duration::from_millis(200);
+        let mut writer = writer_to_a_reader(timeout, 0, Duration::from_secs(3600)).await;
+        writer.send("x".repeat(400_000));
+        let written = tokio::time::timeout(Duration::from_secs(20), writer.written()).await;
+        assert!(matches!(written, Ok(Err(_))), "{written:?}");
+    }
 }
