@@ -184,16 +184,15 @@ impl Client {
         }
         builder.check()?;
         let (runtime, handle) = Runtime::start()?;
-        let built = {
-            let _entered = handle.enter();
-            // Calls come from the app's threads, often the UI thread: the connection's work
-            // (saving the outbox through the app's storage, waking its coroutines) stays on
-            // the runtime's thread.
-            builder.caller_thread_writes(false).build()
-        };
-        // A storage whose `load` threw is `Storage`, not a setting.
-        let client = built?;
+        // Calls come from the app's threads, often the UI thread: the connection's work
+        // (saving the outbox through the app's storage, waking its coroutines) stays on the
+        // runtime's thread, where the driver is spawned by hand. A storage whose `load` threw
+        // is `Storage`, not a setting.
+        let (client, driver) = builder.build_with_driver()?;
+        // Subscribed before the driver's first turn, which announces the messages restored
+        // from `storage` (`Outgoing` `Queued`): a stream opened after it would miss them.
         let events = client.events();
+        handle.spawn(driver);
         Ok(Arc::new(Self {
             open: Mutex::new(Some(Open { client, runtime })),
             events: tokio::sync::Mutex::new(events),

@@ -174,7 +174,10 @@ impl ClientBuilder {
 
     /// Keeps the outbox in `store`, so that messages not yet acknowledged when the app stops
     /// are sent when a client is built on the same store again (in order, with their ids).
-    /// Without one, the outbox lives as long as the client.
+    /// Without one, the outbox lives as long as the client. Each restored message is
+    /// announced (`Event::Outgoing` `Queued`) in the driver's first turn: to be sure to see
+    /// those events, open `Client::events` before the driver runs (natively:
+    /// `build_with_driver`, then spawn the driver).
     pub fn outbox_store(mut self, store: impl OutboxStore) -> Self {
         self.outbox_store = Some(Arc::new(store));
         self

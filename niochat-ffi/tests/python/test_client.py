@@ -182,6 +182,12 @@ def test_the_outbox_survives_a_restart_and_sends_once_in_order():
         await first.shutdown()  # the app is killed with two messages queued
         assert len(storage.messages) == 2
         restarted = await client_for("py-grace", storage)
+        # Each restored message is announced, before anything else: the stream was open
+        # before the client's first turn.
+        announced = await asyncio.wait_for(restarted.next_events(), 5)
+        queued = [e.local_id for e in announced
+                  if isinstance(e, nc.Event.OUTGOING) and e.state == nc.OutgoingState.QUEUED]
+        assert queued == sorted(storage.messages), announced
         restarted.connect()
         last = max(storage.messages)
         await until(restarted, lambda e: isinstance(e, nc.Event.OUTGOING) and e.local_id == last
