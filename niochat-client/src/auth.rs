@@ -42,7 +42,7 @@ pub(crate) fn jwt_claim(token: &AuthToken, claim: &str) -> Option<serde_json::Va
 
 /// A JWT's `exp` claim (seconds since the Unix epoch), read without checking the signature:
 /// only for telling an expired token's refusal from an unreachable server where the
-/// transport cannot say (see `engine::token_expiry`). `None` for a token that is not a JWT or
+/// transport cannot say (see `engine::tokens`). `None` for a token that is not a JWT or
 /// has no numeric `exp`.
 pub(crate) fn jwt_expiry(token: &AuthToken) -> Option<u64> {
     match jwt_claim(token, "exp")? {

@@ -112,3 +112,39 @@ fn an_expired_token_does_not_end_a_connection_that_opened() {
     ));
     assert_eq!(harness.token_requests, [false]);
 }
+
+#[test]
+fn a_refreshed_token_that_expires_during_a_long_outage_is_refreshed_again() {
+    // The provider caches its token; `refresh` issues one valid until two minutes after
+    // the start (asked for at once, below).
+    let cached = std::rc::Rc::new(std::cell::Cell::new(-3600));
+    let mut harness = {
+        let cached = cached.clone();
+        Harness::new(config()).with_tokens(move |refresh| {
+            if refresh {
+                cached.set(120);
+            }
+            Ok(Some(jwt_expiring(cached.get())))
+        })
+    };
+    harness.engine.connect(harness.now);
+    harness.pump();
+    harness.fail_unexplained(); // expired: refreshed at once
+    assert_eq!(harness.token_requests, [false, true]);
+    // The server stays out of reach for longer than the refreshed token lives.
+    while harness
+        .token_requests
+        .iter()
+        .filter(|refresh| **refresh)
+        .count()
+        < 2
+    {
+        harness.fail_unexplained();
+        assert_ne!(harness.engine.status(), &Status::Unauthorized);
+        harness.until_open_requested();
+    }
+    assert_eq!(
+        harness.error_kinds().last(),
+        Some(&ConnectionErrorKind::TokenExpired)
+    );
+}

@@ -345,3 +345,16 @@ fn resuming_within_the_background_grace_keeps_the_connection() {
     harness.advance(30 * SECOND);
     assert!(harness.closes.is_empty(), "{:?}", harness.closes);
 }
+
+#[test]
+fn suspended_between_attempts_the_status_says_disconnected_and_connect_tries_at_once() {
+    let mut harness = Harness::connected(config());
+    harness.drop_connection(); // waiting a second before the next attempt
+    harness.engine.suspend(harness.now);
+    harness.pump();
+    assert_eq!(harness.engine.status(), &Status::Disconnected);
+    harness.engine.connect(harness.now);
+    harness.pump();
+    assert_eq!(harness.engine.status(), &Status::Connecting);
+    assert!(harness.opening.is_some(), "at once");
+}

@@ -8,6 +8,19 @@ use niochat_client::{Event, Id, Origin};
 use serde_json::json;
 use support::{Harness, SECOND, ack, acknowledged_as, chat, config, error, joined, message};
 
+/// The sync answer is over the incoming limit: the transport fails the connection.
+fn sync_answer_too_large(harness: &mut Harness) {
+    let live = harness.live.take().unwrap();
+    let too_large =
+        niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::FrameTooLarge {
+            max: 16 << 20,
+        });
+    harness.transport(
+        live,
+        niochat_client::engine::TransportEvent::Failed(too_large),
+    );
+}
+
 #[test]
 fn rooms_are_joined_again_and_synced_from_the_last_message_seen() {
     let mut harness = Harness::connected(config());
@@ -156,16 +169,7 @@ fn a_sync_answer_too_large_to_receive_becomes_a_history_gap_not_a_retry_loop() {
     harness.join("c");
     harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
     harness.reconnect_and_rejoin("c");
-    // The sync answer is over the incoming limit: the transport fails the connection.
-    let live = harness.live.take().unwrap();
-    let too_large =
-        niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::FrameTooLarge {
-            max: 16 << 20,
-        });
-    harness.transport(
-        live,
-        niochat_client::engine::TransportEvent::Failed(too_large),
-    );
+    sync_answer_too_large(&mut harness);
     harness.clear();
     harness.until_open_requested();
     harness.accept();
@@ -341,15 +345,7 @@ fn a_gap_decided_while_live_messages_were_held_is_still_reported() {
     harness.receive(message("m1", "c", "seen", "2025-12-07T10:00:01"));
     harness.reconnect_and_rejoin("c");
     harness.receive(message("m9", "c", "held", "2025-12-07T10:00:09"));
-    let live = harness.live.take().unwrap();
-    let too_large =
-        niochat_client::ConnectionError::new(niochat_client::ConnectionErrorKind::FrameTooLarge {
-            max: 16 << 20,
-        });
-    harness.transport(
-        live,
-        niochat_client::engine::TransportEvent::Failed(too_large),
-    );
+    sync_answer_too_large(&mut harness);
     harness.clear();
     harness.until_open_requested();
     harness.accept();

@@ -6,7 +6,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_channel::oneshot;
 use niochat_client::engine::{Jitter, ReconnectPolicy};
 use niochat_client::model::PresenceStatus;
 use niochat_client::{Backend, ClientBuilder, EventStream};
@@ -16,67 +15,7 @@ use crate::errors::NioChatError;
 use crate::records::{
     BackendConfig, ClientConfig, Event, MessageAck, Metrics, NioChatEndpoint, Status,
 };
-
-/// The runtime thread of one client: stopped and joined on close.
-struct Runtime {
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Runtime {
-    fn start() -> Result<(Self, tokio::runtime::Handle), NioChatError> {
-        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("niochat".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                match runtime {
-                    Ok(runtime) => {
-                        let _ = handle_tx.send(Ok(runtime.handle().clone()));
-                        runtime.block_on(async {
-                            let _ = stopped.await;
-                        });
-                        // Dropping the runtime here ends whatever task is left.
-                    }
-                    Err(error) => {
-                        let _ = handle_tx.send(Err(error.to_string()));
-                    }
-                }
-            })
-            .map_err(|error| NioChatError::Transport {
-                detail: format!("cannot start the client's thread: {error}"),
-            })?;
-        let handle = handle_rx
-            .recv()
-            .map_err(|_| NioChatError::Transport {
-                detail: "the client's thread ended at once".into(),
-            })?
-            .map_err(|detail| NioChatError::Transport { detail })?;
-        let runtime = Self {
-            stop: Some(stop),
-            thread: Some(thread),
-        };
-        Ok((runtime, handle))
-    }
-
-    fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+use crate::runtime::Runtime;
 
 struct Open {
     client: niochat_client::Client,

@@ -15,6 +15,7 @@ mod callbacks;
 mod client;
 mod errors;
 mod records;
+mod runtime;
 
 pub use callbacks::{OutboxStorage, TokenProvider};
 pub use client::Client;

@@ -5,13 +5,16 @@
 // its client would open a second connection each time. Here the client lives in a registry
 // on `globalThis` (which survives hot reloads), counted by its users; the last user leaving
 // closes it one second later, unless someone takes it again meanwhile. Its outbox is a
-// shared in-memory store named by the key, so a replacement client sends what it left.
+// shared in-memory store named by the key, so a replacement client on the same key sends
+// what the last one left.
 //
 // The key names whose client it is: the URL, the backend, the persisted outbox's name and
 // the `token` (as a digest: the token itself is never a key or a name). Another token is
 // another client, so that a user signing in after another never gets the other's connection
-// or unsent messages. A `getToken` function cannot be told apart from the next: give a
-// `key` (or a `persistOutbox`) that names the signed-in user.
+// or unsent messages; a token that merely rotates gets a new client too, without the last
+// one's unsent messages, so rotating tokens belong in `getToken`. A `getToken` function
+// cannot be told apart from the next: give a `key` (or a `persistOutbox`) that names the
+// signed-in user.
 import { ready, NioChatClient } from "./index.js";
 
 const REGISTRY = Symbol.for("niochat.clients");

@@ -227,10 +227,15 @@ impl ClientCore {
     ) {
         self.enter(now);
         let token = token.map(Some).map_err(|error| error.0);
-        // The wall-clock time lets the engine read the token's expiry.
-        let wall_clock = web_time::SystemTime::now();
-        self.engine
-            .handle_token_at(now, wall_clock, connection, token);
+        // In a browser, the wall-clock time lets the engine tell an expired token's refusal
+        // from an unreachable server; natively the handshake's HTTP status says which.
+        if cfg!(target_arch = "wasm32") {
+            let wall_clock = web_time::SystemTime::now();
+            self.engine
+                .handle_token_at(now, wall_clock, connection, token);
+        } else {
+            self.engine.handle_token(now, connection, token);
+        }
     }
 
     /// Something happened on `connection`.

@@ -7,10 +7,9 @@ use super::keepalive::Verdict;
 use super::ledger::TicketKind;
 use super::metrics::CloseInfo;
 use super::{
-    Action, ConnectionError, ConnectionErrorKind, ConnectionId, DeliveryError, Detail, Engine,
-    GapReason, Phase, Status, StopReason, TransportEvent,
+    Action, ConnectionError, ConnectionErrorKind, ConnectionId, DeliveryError, Engine, GapReason,
+    Phase, Status, StopReason, TransportEvent,
 };
-use crate::auth::AuthToken;
 use crate::dialect::{AnswerMode, Command, KeepAliveMode};
 
 /// Close code for connections the client abandons as dead or untrustworthy (private use).
@@ -22,9 +21,13 @@ impl Engine {
     /// Starts connecting. Does nothing while connected or already trying; leaves the terminal
     /// states with a fresh schedule, and a suspension (the app asking is the app back).
     pub fn connect(&mut self, now: Instant) {
-        self.suspended = false;
-        if matches!(self.phase, Phase::Idle | Phase::Stopped) {
-            self.start_over(now, Status::Connecting);
+        let was_away = std::mem::take(&mut self.suspended);
+        match self.phase {
+            Phase::Idle | Phase::Stopped => self.start_over(now, Status::Connecting),
+            Phase::Waiting { .. } if was_away && !self.offline => {
+                self.start_over(now, Status::Connecting)
+            }
+            _ => {}
         }
     }
 
@@ -48,76 +51,6 @@ impl Engine {
         }
         self.close_current(now, "reconnect");
         self.start_over(now, Status::Connecting);
-    }
-
-    /// The answer to [`Action::RequestToken`]: a token (or `None` for no authentication), or
-    /// why there is none. Answers for an abandoned attempt are ignored.
-    ///
-    /// Prefer [`handle_token_at`](Self::handle_token_at), which also lets the engine tell an
-    /// expired token's refusal from an unreachable server where the transport cannot.
-    pub fn handle_token(
-        &mut self,
-        now: Instant,
-        connection: ConnectionId,
-        token: Result<Option<AuthToken>, String>,
-    ) {
-        self.token_arrived(now, None, connection, token);
-    }
-
-    /// [`handle_token`](Self::handle_token), with the wall-clock time now, for reading the
-    /// token's expiry (a JWT's `exp`, unverified). A handshake that then fails without the
-    /// transport saying why (a browser hides HTTP 401/403) while the token has expired, a
-    /// minute's leeway aside, counts as a refusal of the credentials
-    /// ([`ConnectionErrorKind::TokenExpired`]): one retry with a refreshed token, then
-    /// [`Status::Unauthorized`], instead of retrying an expired token until giving up.
-    pub fn handle_token_at(
-        &mut self,
-        now: Instant,
-        wall_clock: web_time::SystemTime,
-        connection: ConnectionId,
-        token: Result<Option<AuthToken>, String>,
-    ) {
-        self.token_arrived(now, Some(wall_clock), connection, token);
-    }
-
-    fn token_arrived(
-        &mut self,
-        now: Instant,
-        wall_clock: Option<web_time::SystemTime>,
-        connection: ConnectionId,
-        token: Result<Option<AuthToken>, String>,
-    ) {
-        if !matches!(self.phase, Phase::AwaitingToken { connection: awaited, .. } if awaited == connection)
-        {
-            return;
-        }
-        match token {
-            Ok(token) => {
-                self.token_expired_from =
-                    wall_clock
-                        .zip(token.as_ref())
-                        .and_then(|(wall_clock, token)| {
-                            super::token_expiry::expired_from(now, wall_clock, token)
-                        });
-                let dialect = self.protocol.dialect(token);
-                let request = dialect.connect_request(&self.config.endpoint);
-                tracing::debug!(url = %request.url, "opening");
-                self.dialect = Some(dialect);
-                self.server_ping = None;
-                self.phase = Phase::Opening {
-                    connection,
-                    deadline: now + self.config.connect_timeout,
-                };
-                self.actions.push_back(Action::Open {
-                    connection,
-                    request,
-                });
-            }
-            Err(reason) => self.connection_failed(
-                now,
-                ConnectionError::with_source(ConnectionErrorKind::TokenUnavailable, Detail(reason)),
-            ),
-        }
     }
 
     /// What happened on `connection`. Events of connections the engine has moved on from are
@@ -150,16 +83,6 @@ impl Engine {
             }
             TransportEvent::Failed(error) => self.connection_failed(now, error),
         }
-    }
-
-    /// Whether `error`, ending an attempt before its socket opened, is best explained by the
-    /// token having expired: the transport could not say why (see [`super::token_expiry`]).
-    fn refused_as_expired(&self, now: Instant, error: &ConnectionError) -> bool {
-        matches!(self.phase, Phase::Opening { .. })
-            && error.kind() == &ConnectionErrorKind::Transport
-            && self
-                .token_expired_from
-                .is_some_and(|expired| now >= expired)
     }
 
     /// A text frame on `connection`, borrowed from the driver's read buffer: the same as
@@ -280,7 +203,8 @@ impl Engine {
         self.request_token(now, false);
     }
 
-    fn request_token(&mut self, now: Instant, refresh: bool) {
+    pub(super) fn request_token(&mut self, now: Instant, refresh: bool) {
+        self.token_refreshed = refresh;
         self.next_connection += 1;
         let connection = ConnectionId(self.next_connection);
         self.phase = Phase::AwaitingToken {
@@ -386,26 +310,6 @@ impl Engine {
         self.set_status(Status::Disconnected);
     }
 
-    /// The server refused the credentials: one immediate retry with a refreshed token, then
-    /// stop. Never a retry loop.
-    pub(super) fn auth_refused(&mut self, now: Instant, kind: ConnectionErrorKind) {
-        let error = ConnectionError::new(kind);
-        self.record_failure(&error);
-        self.tear_down(now);
-        self.set_status(Status::Error(error));
-        if self.auth_refreshed {
-            tracing::warn!("credentials refused after a refresh: unauthorized");
-            self.phase = Phase::Stopped;
-            self.set_status(Status::Unauthorized);
-            self.stopped(StopReason::Unauthorized);
-        } else {
-            tracing::info!("credentials refused: asking for a fresh token");
-            self.auth_refreshed = true;
-            self.set_status(Status::Connecting);
-            self.request_token(now, true);
-        }
-    }
-
     /// The connection can no longer be trusted: close it and reconnect on the usual schedule.
     pub(super) fn replace_connection(&mut self, now: Instant, kind: ConnectionErrorKind) {
         tracing::warn!(?kind, "replacing the connection");
@@ -414,7 +318,7 @@ impl Engine {
     }
 
     /// The close of a socket that was open, and the last error, kept apart.
-    fn record_failure(&mut self, error: &ConnectionError) {
+    pub(super) fn record_failure(&mut self, error: &ConnectionError) {
         if self.open_socket().is_some() {
             let (code, reason) = match error.kind() {
                 ConnectionErrorKind::Closed { code, reason } => (*code, reason.clone()),
@@ -444,7 +348,7 @@ impl Engine {
 
     /// Forgets the connection: its unanswered requests are settled as lost, held-back live
     /// messages are released, keep-alive stops.
-    fn tear_down(&mut self, now: Instant) {
+    pub(super) fn tear_down(&mut self, now: Instant) {
         self.keepalive.stop();
         for ticket in self.ledger.drain() {
             self.ticket_lost(ticket);

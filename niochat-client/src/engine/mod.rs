@@ -62,7 +62,7 @@ mod signals;
 mod status;
 mod store;
 mod tickets;
-mod token_expiry;
+mod tokens;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -140,8 +140,10 @@ pub struct Engine {
     backoff: backoff::Backoff,
     /// A refreshed token was already asked for after a refusal.
     auth_refreshed: bool,
+    /// The current attempt's token was asked for with `refresh` (see [`tokens`]).
+    token_refreshed: bool,
     /// From when the current attempt's token counts as expired, when known
-    /// (see [`token_expiry`]).
+    /// (see [`tokens`]).
     token_expired_from: Option<Instant>,
     next_connection: u64,
     next_request: u64,
@@ -208,6 +210,7 @@ impl Engine {
             phase: Phase::Idle,
             status: Status::Disconnected,
             auth_refreshed: false,
+            token_refreshed: false,
             token_expired_from: None,
             next_connection: 0,
             next_request: 0,

@@ -226,7 +226,8 @@ impl Rooms {
     /// Our own message, acknowledged: a sync must not deliver it back to us.
     pub(crate) fn own_message(&mut self, conversation: &Id, message_id: &Id) {
         let room = self.room_mut(conversation);
-        if room.seen.record(message_id, None).is_some() {
+        // While a sync is unanswered, where the next one starts stays put (see `Room`).
+        if room.seen.record(message_id, None).is_some() && !room.awaiting_sync {
             room.last_seen = Some(message_id.clone());
         }
     }

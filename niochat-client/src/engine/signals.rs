@@ -84,6 +84,10 @@ impl Engine {
                 reason: "suspended".to_owned(),
             };
             self.went_away(now, closed.into());
+        } else if matches!(self.phase, Phase::Waiting { .. }) {
+            // Between attempts: none is planned now, and none was used up.
+            self.backoff.reset();
+            self.set_status(Status::Disconnected);
         }
     }
 

@@ -164,10 +164,8 @@ impl Driver {
             Input::Suspend => self.core.suspend(now),
             Input::Resume => {
                 // Events do not reach a page in the back/forward cache: the network may have
-                // gone meanwhile, with no `offline` to say so.
-                if !super::life::online() {
-                    self.core.network(now, false);
-                }
+                // gone, or come back, meanwhile with no `offline` or `online` to say so.
+                self.core.network(now, super::life::online());
                 self.core.resume(now);
             }
         }

@@ -5,8 +5,9 @@ Everything is in the generated bindings (`niochat.niochat_ffi`), re-exported her
 interfaces `TokenProvider` and `OutboxStorage`. See docs/getting-started/python.md.
 
 An `async` `TokenProvider.token` is called from the client's own thread, where asyncio has no
-running loop: it runs on the loop that was running when the `Client` was made. A client made
-outside a running loop needs `uniffi_set_event_loop(loop)` first.
+running loop: it runs on the loop that was running when the newest `Client` with a
+`TokenProvider` was made (or the one given to `uniffi_set_event_loop`). The client's own
+`async` methods always run on the loop that awaits them.
 """
 
 import asyncio as _asyncio
@@ -16,6 +17,19 @@ from .niochat_ffi import *  # noqa: F401,F403
 from .niochat_ffi import __all__ as _generated
 
 uniffi_set_event_loop = _ffi.uniffi_set_event_loop
+_callback_loop = _ffi._uniffi_get_event_loop
+
+
+def _event_loop():
+    # The generated bindings prefer the loop set for callbacks over the running one, which
+    # would tie every later `await client...` to the loop the first client was made on.
+    try:
+        return _asyncio.get_running_loop()
+    except RuntimeError:
+        return _callback_loop()
+
+
+_ffi._uniffi_get_event_loop = _event_loop
 
 
 class Client(_ffi.Client):

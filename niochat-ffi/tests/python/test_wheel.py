@@ -83,9 +83,17 @@ async def main():
 
     await asyncio.wait_for(connected(), 10)
     await client.shutdown()
+
+async def later():
+    # Another loop, after the first closed: the client's own calls run on it.
+    client = niochat.Client(niochat.ClientConfig(url={url!r}, token={token!r}), None, None)
+    client.connect()
+    await asyncio.wait_for(client.next_events(), 10)
+    await client.shutdown()
     print("connected")
 
 asyncio.run(main())
+asyncio.run(later())
 """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     done = subprocess.run(

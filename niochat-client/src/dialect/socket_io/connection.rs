@@ -18,8 +18,8 @@ use super::packet::{self, EngineFrame, PacketType};
 use super::{EventArgs, Preset, engine_io_url};
 use crate::auth::{AuthToken, SecretUrl};
 use crate::dialect::{
-    AnswerTo, Command, ConnectRequest, DecodeError, Dialect, Inbound, Rejection, RequestId,
-    UnknownFrame, Unsupported,
+    AnswerTo, Command, ConnectRequest, DecodeError, Dialect, Inbound, RequestId, UnknownFrame,
+    Unsupported,
 };
 use crate::engine::MAX_DURATION;
 use crate::model::{Id, Session};
@@ -227,29 +227,19 @@ impl<P: Preset> SocketIoDialect<P> {
             PacketType::BinaryEvent => {
                 if let Some(id) = packet.ack_id {
                     // Received, if not read: the server's callback must not wait forever.
-                    let ack = packet::encode(
-                        PacketType::Ack,
-                        self.preset.namespace(),
-                        Some(id),
-                        Some(&json!([])),
-                    );
-                    inbound.push(Inbound::Write(ack.into()));
+                    inbound.push(self.receipt(id));
                 }
                 inbound.push(binary_unsupported(text));
             }
             PacketType::BinaryAck => {
                 // The answer to a request of ours came with attachments: it settles that
-                // request now, as a rejection that says why, rather than by a timeout later.
+                // request now, as an answer that could not be read (what it said is unknown:
+                // not a refusal), rather than by a timeout later.
                 if let Some(id) = packet.ack_id
                     && self.pending.remove(&id).is_some()
                 {
-                    inbound.push(Inbound::Answer {
+                    inbound.push(Inbound::UnreadableAnswer {
                         to: AnswerTo::Request(RequestId(id)),
-                        outcome: Err(Rejection::new(
-                            None,
-                            "the server answered with binary attachments, which niochat does \
-                             not read",
-                        )),
                     });
                 }
                 inbound.push(binary_unsupported(text));
@@ -271,13 +261,7 @@ impl<P: Preset> SocketIoDialect<P> {
                 return out.push(invalid());
             }
             // The server asked for an acknowledgement: confirm receipt.
-            let ack = packet::encode(
-                PacketType::Ack,
-                self.preset.namespace(),
-                Some(id),
-                Some(&json!([])),
-            );
-            out.push(Inbound::Write(ack.into()));
+            out.push(self.receipt(id));
         }
         let Some((name, args)) = event else {
             return out.push(wrong_shape("an event must start with its name", text));
@@ -317,6 +301,17 @@ impl<P: Preset> SocketIoDialect<P> {
                 self.become_ready(out);
             }
         }
+    }
+
+    /// The acknowledgement the server asked for with ack id `id`: receipt, nothing more.
+    fn receipt(&self, id: u64) -> Inbound {
+        let ack = packet::encode(
+            PacketType::Ack,
+            self.preset.namespace(),
+            Some(id),
+            Some(&json!([])),
+        );
+        Inbound::Write(ack.into())
     }
 
     /// The session is ready: say so, then deliver what arrived before.
