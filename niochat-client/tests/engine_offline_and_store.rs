@@ -358,3 +358,17 @@ fn suspended_between_attempts_the_status_says_disconnected_and_connect_tries_at_
     assert_eq!(harness.engine.status(), &Status::Connecting);
     assert!(harness.opening.is_some(), "at once");
 }
+
+#[test]
+fn reconnecting_within_the_background_grace_keeps_the_new_connection() {
+    let mut harness = Harness::connected(config());
+    harness.engine.enter_background(harness.now);
+    harness.advance(5 * SECOND);
+    harness.engine.reconnect(harness.now);
+    harness.pump();
+    harness.accept();
+    harness.clear();
+    harness.advance(30 * SECOND);
+    assert!(harness.closes.is_empty(), "{:?}", harness.closes);
+    assert_eq!(harness.engine.status(), &Status::Connected);
+}

@@ -358,3 +358,21 @@ fn a_gap_decided_while_live_messages_were_held_is_still_reported() {
         harness.events
     );
 }
+
+#[test]
+fn our_own_message_acknowledged_while_a_sync_is_unanswered_does_not_move_where_the_next_starts() {
+    let mut harness = Harness::connected(config());
+    harness.join("c");
+    harness.receive(message("m1", "c", "one", "2025-12-07T10:00:01"));
+    harness.reconnect_and_rejoin("c"); // sync after m1
+    harness.receive(error("SYNC_ERROR", "try later")); // answered, but with nothing
+    harness.send("c", "mine");
+    harness.receive(ack("m6"));
+    harness.clear();
+    harness.reconnect_after_drop();
+    assert_eq!(
+        harness.sent_of("sync"),
+        [json!({"type": "sync", "conversation_id": "c", "last_message_id": "m1"})],
+        "m2 to m5 are still to be fetched"
+    );
+}

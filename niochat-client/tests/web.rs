@@ -264,6 +264,16 @@ async fn entering_the_back_forward_cache_closes_and_leaving_it_reconnects() {
     status_until(&mut statuses, 2_000, is_connected).await;
 }
 
+/// Gives the browser's own `navigator.onLine` back when dropped, also when a test fails
+/// (the tests share one page).
+struct BrowsersOwnOnLine;
+
+impl Drop for BrowsersOwnOnLine {
+    fn drop(&mut self) {
+        pretend_online(None);
+    }
+}
+
 /// Makes the page's `navigator.onLine` say `online` (an own property over the prototype's
 /// getter), or the browser's own answer again (`None`).
 fn pretend_online(online: Option<bool>) {
@@ -292,6 +302,7 @@ async fn a_page_restored_from_the_cache_follows_the_network_it_finds() {
         web_sys::PageTransitionEvent::new_with_event_init_dict(kind, &init).expect("an event")
     };
     // Offline, then into the cache; restored still offline: no attempt until `online`.
+    let _restore = BrowsersOwnOnLine;
     pretend_online(Some(false));
     window
         .dispatch_event(&event("offline"))

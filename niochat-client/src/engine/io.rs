@@ -21,7 +21,8 @@ pub struct ConnectionId(pub(crate) u64);
 #[non_exhaustive]
 pub enum Action {
     /// Get a token for `connection` and pass it to
-    /// [`Engine::handle_token_at`](super::Engine::handle_token_at). `refresh` is true when the
+    /// [`Engine::handle_token`](super::Engine::handle_token) (or `handle_token_at` where the
+    /// transport cannot see why a handshake failed). `refresh` is true when the
     /// server refused the previous one.
     RequestToken {
         /// The attempt the token is for.

@@ -22,6 +22,7 @@ impl Engine {
     /// states with a fresh schedule, and a suspension (the app asking is the app back).
     pub fn connect(&mut self, now: Instant) {
         let was_away = std::mem::take(&mut self.suspended);
+        self.background_close = None;
         match self.phase {
             Phase::Idle | Phase::Stopped => self.start_over(now, Status::Connecting),
             Phase::Waiting { .. } if was_away && !self.offline => {
@@ -46,6 +47,7 @@ impl Engine {
     /// first, and leaves `GaveUp` and `Unauthorized` (new credentials may have arrived).
     pub fn reconnect(&mut self, now: Instant) {
         self.suspended = false;
+        self.background_close = None;
         if self.is_ready() {
             self.recorder.outage_started(now);
         }

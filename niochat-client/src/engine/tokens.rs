@@ -29,8 +29,8 @@ impl Engine {
     /// The answer to [`Action::RequestToken`]: a token (or `None` for no authentication), or
     /// why there is none. Answers for an abandoned attempt are ignored.
     ///
-    /// Prefer [`handle_token_at`](Self::handle_token_at), which also lets the engine tell an
-    /// expired token's refusal from an unreachable server where the transport cannot.
+    /// A driver whose transport cannot see why a handshake failed (a browser's WebSocket)
+    /// uses [`handle_token_at`](Self::handle_token_at) instead.
     pub fn handle_token(
         &mut self,
         now: Instant,

@@ -39,6 +39,9 @@ pub(super) enum Input {
     Drain,
     Network(bool),
     Suspend,
+    /// The page is back from the back/forward cache.
+    Restored,
+    /// The tab is shown again.
     Resume,
 }
 
@@ -162,12 +165,13 @@ impl Driver {
             }
             Input::Network(available) => self.core.network(now, available),
             Input::Suspend => self.core.suspend(now),
-            Input::Resume => {
+            Input::Restored => {
                 // Events do not reach a page in the back/forward cache: the network may have
                 // gone, or come back, meanwhile with no `offline` or `online` to say so.
                 self.core.network(now, super::life::online());
                 self.core.resume(now);
             }
+            Input::Resume => self.core.resume(now),
         }
     }
 

@@ -53,7 +53,7 @@ impl PageLife {
             let persisted = event
                 .dyn_ref::<PageTransitionEvent>()
                 .is_some_and(PageTransitionEvent::persisted);
-            persisted.then_some(Input::Resume)
+            persisted.then_some(Input::Restored)
         });
         if let Some(document) = window.document() {
             let watched = document.clone();
