@@ -236,6 +236,28 @@ fn a_join_pytake_refuses_fails_with_its_error_and_is_not_joined_again() {
 }
 
 #[test]
+fn a_join_answered_with_an_attachment_settles_at_once_unread_and_stays_joined() {
+    let mut harness = connected();
+    let join = harness.engine.join(harness.now, "c1".into()).unwrap();
+    harness.pump();
+    let ack = ack_of(&harness, 0); // 43<id>[]
+    let binary_ack = format!(
+        "461-{}[{{\"_placeholder\":true,\"num\":0}}]",
+        &ack[2..ack.len() - 2]
+    );
+    harness.receive_text(binary_ack);
+    assert!(
+        matches!(
+            harness.outcome(join),
+            Some(Err(DeliveryError::AckTimeout { .. }))
+        ),
+        "settled now, as an answer that could not be read: {:?}",
+        harness.outcome(join)
+    );
+    assert_eq!(harness.engine.joined(), [Id::from("c1")], "not a refusal");
+}
+
+#[test]
 fn a_refused_token_is_refreshed_once_then_the_client_stops_unauthorized() {
     let mut harness = pytake();
     harness.engine.connect(harness.now);

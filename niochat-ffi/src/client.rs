@@ -310,8 +310,20 @@ impl Client {
         {
             client.disconnect().await;
             drop(client);
-            // Joining the thread blocks: do it off the caller's executor thread.
-            let _ = std::thread::spawn(move || runtime.stop()).join();
+            // Joining the thread blocks (while, say, the app's storage finishes a save): it
+            // is done on a thread of its own, and the caller's coroutine or task waits for
+            // it without holding its thread (Android's main thread, a Swift actor).
+            let (done, finished) = futures_channel::oneshot::channel::<()>();
+            let joiner = std::thread::Builder::new()
+                .name("niochat-close".into())
+                .spawn(move || {
+                    runtime.stop();
+                    let _ = done.send(());
+                });
+            // Without a thread to be had, `runtime` was dropped, which stopped it here.
+            if joiner.is_ok() {
+                let _ = finished.await;
+            }
         }
     }
 }
