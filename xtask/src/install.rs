@@ -25,8 +25,13 @@ const REQUIREMENTS: &[&str] = &[
 ];
 /// Django 5.2 needs Python 3.10.
 const PYTHON_MIN: (u32, u32) = (3, 10);
-/// socket.io 4.8 needs Node 18 (its `engines`).
-const NODE_MIN: u32 = 18;
+/// The suites run the npm package and the guides' scripts in Node with its `WebSocket`
+/// (`--experimental-websocket`, from Node 20.10); socket.io 4.8 itself needs 18.
+const NODE_MIN: (u32, u32) = (20, 10);
+/// The Node taken from the npm registry when the machine's is older (bookworm's is 18).
+const REGISTRY_NODE: &str = "20";
+/// Where that Node is installed.
+const REGISTRY_NODE_DIR: &str = "target/tools/node";
 
 /// rustfmt, clippy, the wasm32 target and the mobile targets, asking rustup only for what
 /// is missing.
@@ -182,31 +187,88 @@ pub fn node(folder: &str) -> bool {
     std::fs::write(&stamp, installed).is_ok()
 }
 
-/// Node at [`NODE_MIN`] or newer with npm, from Debian's packages when the machine lacks
-/// them (bookworm's nodejs is 18).
+/// Node at [`NODE_MIN`] or newer with npm: the machine's, else Debian's packages (for npm),
+/// and when Debian's Node is older (bookworm's is 18), Node [`REGISTRY_NODE`] from the npm
+/// registry (the `node-linux-<arch>` package holds the official binary) in
+/// [`REGISTRY_NODE_DIR`], put first on this process's `PATH`.
 fn node_is_recent() -> bool {
-    let ready = || node_major().is_some_and(|major| major >= NODE_MIN) && has_npm();
+    let ready = || node_version().is_some_and(|version| version >= NODE_MIN) && has_npm();
     if ready() || (apt_install(&["nodejs", "npm"]) && ready()) {
         return true;
     }
-    match node_major() {
-        Some(major) if major < NODE_MIN => {
-            eprintln!("node is {major}; the socket.io servers need Node {NODE_MIN}+")
-        }
-        Some(_) => eprintln!("npm not found beside node"),
-        None => eprintln!("node not found: the socket.io servers need Node {NODE_MIN}+ and npm"),
+    if has_npm() && install_registry_node() && ready() {
+        return true;
+    }
+    let (major, minor) = NODE_MIN;
+    match node_version() {
+        Some((has, _)) => eprintln!("node is {has}: the suites need Node {major}.{minor}+ and npm"),
+        None => eprintln!("node not found: the suites need Node {major}.{minor}+ and npm"),
     }
     false
 }
 
-fn node_major() -> Option<u32> {
+fn install_registry_node() -> bool {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        other => {
+            eprintln!("no Node from the npm registry for {other}");
+            return false;
+        }
+    };
+    let package = format!("node-linux-{arch}@{REGISTRY_NODE}");
+    println!("the machine's Node is too old: installing {package} from the npm registry");
+    let mut npm = Command::new("npm");
+    npm.args([
+        "install",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ])
+    .arg("--prefix")
+    .arg(workspace().join(REGISTRY_NODE_DIR))
+    .arg(&package);
+    run(npm) && use_registry_node()
+}
+
+/// Puts the Node installed by [`install_registry_node`] first on `PATH`, if there is one;
+/// whether there is. Called before any step runs, so that every suite (and npm) uses it, and
+/// right after installing it. Setting the environment is `unsafe` because another thread
+/// could read it meanwhile: xtask runs its steps on its one thread, in child processes.
+#[allow(unsafe_code)]
+pub fn use_registry_node() -> bool {
+    let Ok(entries) = std::fs::read_dir(workspace().join(REGISTRY_NODE_DIR).join("node_modules"))
+    else {
+        return false;
+    };
+    let Some(bin) = entries
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .find(|bin| bin.join("node").is_file())
+    else {
+        return false;
+    };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)));
+    match joined {
+        Ok(joined) => {
+            // SAFETY: xtask has one thread (see above).
+            unsafe { std::env::set_var("PATH", joined) };
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The machine's Node as (major, minor).
+fn node_version() -> Option<(u32, u32)> {
     let output = Command::new("node").arg("--version").output().ok()?;
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|major| major.parse().ok())
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.trim().trim_start_matches('v').split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 fn has_npm() -> bool {
