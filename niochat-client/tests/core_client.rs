@@ -65,7 +65,7 @@ impl Driven {
             match action {
                 DriverAction::FetchToken { connection, token } => {
                     let token = token.await;
-                    core.token(now, connection, token);
+                    core.token(now, None, connection, token);
                 }
                 DriverAction::Open {
                     connection,
@@ -284,7 +284,7 @@ async fn a_token_for_an_abandoned_attempt_is_ignored() {
     let late = start + Duration::from_secs(2);
     core.timeout(late);
     let answer = token.await;
-    core.token(late, connection, answer);
+    core.token(late, None, connection, answer);
     let mut opened = false;
     while let Some(action) = core.poll_action() {
         opened |= matches!(action, DriverAction::Open { .. });

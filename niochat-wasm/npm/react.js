@@ -17,6 +17,7 @@ export function useNioChat(options) {
     const onStatus = (event) => setStatus(event.status);
     setClient(null);
     setError(null);
+    setStatus({ name: "disconnected" });
     entry.client.then(
       (client) => {
         if (!mounted) return;

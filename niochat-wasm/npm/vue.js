@@ -18,6 +18,7 @@ export function useNioChat(options) {
     entry = taken;
     client.value = null;
     error.value = null;
+    status.value = { name: "disconnected" };
     taken.client.then(
       (made) => {
         if (entry !== taken) return;

@@ -189,7 +189,7 @@ impl ClientBuilder {
     /// waking the connection's task on another thread. On by default. Turn it off when the
     /// calling threads must not do the connection's work: it may save the outbox through
     /// the [`outbox_store`](Self::outbox_store), read up to a burst of frames and wake the
-    /// event streams' readers there. The mobile bindings turn it off (a UI thread).
+    /// event streams' readers there.
     pub fn caller_thread_writes(mut self, allowed: bool) -> Self {
         self.caller_thread_writes = allowed;
         self

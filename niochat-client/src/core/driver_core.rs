@@ -218,23 +218,23 @@ impl ClientCore {
         }
     }
 
-    /// The token provider's answer for `connection`.
+    /// The token provider's answer for `connection`. `wall_clock`: given by a driver whose
+    /// transport cannot see why a handshake failed (a browser), so that the engine can tell
+    /// an expired token's refusal from an unreachable server (see `Engine::handle_token_at`).
     pub fn token(
         &mut self,
         now: Instant,
+        wall_clock: Option<web_time::SystemTime>,
         connection: ConnectionId,
         token: Result<AuthToken, TokenError>,
     ) {
         self.enter(now);
         let token = token.map(Some).map_err(|error| error.0);
-        // In a browser, the wall-clock time lets the engine tell an expired token's refusal
-        // from an unreachable server; natively the handshake's HTTP status says which.
-        if cfg!(target_arch = "wasm32") {
-            let wall_clock = web_time::SystemTime::now();
-            self.engine
-                .handle_token_at(now, wall_clock, connection, token);
-        } else {
-            self.engine.handle_token(now, connection, token);
+        match wall_clock {
+            Some(wall_clock) => self
+                .engine
+                .handle_token_at(now, wall_clock, connection, token),
+            None => self.engine.handle_token(now, connection, token),
         }
     }
 

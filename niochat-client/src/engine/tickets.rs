@@ -167,10 +167,6 @@ impl Engine {
                 return self.fail_message(*id, DeliveryError::AckTimeout { timeout });
             }
             TicketKind::Sync(conversation) => {
-                // Counted as on an in-order backend: after enough, the history is a gap, and
-                // where the next sync starts is no longer held back for it.
-                self.rooms
-                    .sync_timed_out(conversation, self.config.max_timeouts, timeout);
                 let own_user = self.own_user().cloned();
                 let released = self.rooms.sync_failed(conversation, own_user.as_ref());
                 self.deliver_all(released);

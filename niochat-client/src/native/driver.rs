@@ -84,7 +84,8 @@ pub(super) async fn run(mut core: ClientCore, mut inbox: CommandInbox, transport
             },
             (connection, token) = wait(&mut io.token), if io.token.is_some() => {
                 io.token = None;
-                core.token(Instant::now(), connection, token);
+                // The handshake's HTTP status says why it failed: no wall clock needed.
+                core.token(Instant::now(), None, connection, token);
             }
             (connection, opened) = wait(&mut io.opening), if io.opening.is_some() => {
                 io.opening = None;

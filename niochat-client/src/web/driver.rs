@@ -130,7 +130,12 @@ impl Driver {
     fn input(&mut self, input: Input) {
         let now = Instant::now();
         match input {
-            Input::Token(connection, token) => self.core.token(now, connection, token),
+            // The page cannot see a handshake's HTTP status: the wall clock lets the engine
+            // recognise an expired token's refusal.
+            Input::Token(connection, token) => {
+                let wall_clock = Some(web_time::SystemTime::now());
+                self.core.token(now, wall_clock, connection, token)
+            }
             Input::Socket(connection, event) if self.is_live(connection) => {
                 if matches!(event, TransportEvent::Opened)
                     && let Some(live) = &mut self.live
